@@ -1,0 +1,276 @@
+"""The skorch training engine of skae.
+
+:class:`AutoencoderNet` is a ``skorch.NeuralNet`` that corrupts its inputs,
+reconstructs the clean ones and checks for divergence. It customises only the
+small hooks (``get_dataset``, ``get_iterator``, ``train_step_single``,
+``get_loss``, ``initialize``), never the fit loop.
+
+Batching is done on tensors: :class:`TensorData` holds the whole training set
+as a tensor on the training device, and :class:`BatchIterator` yields slices
+of it (a random permutation per epoch from a seeded generator), instead of
+skorch's default per-sample ``Dataset.__getitem__`` calls.
+"""
+
+import math
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback
+from skorch.utils import to_tensor
+
+from .losses import ReconstructionLoss
+
+__all__ = [
+    "AutoencoderNet",
+    "BatchIterator",
+    "DivergenceCheck",
+    "DivergenceError",
+    "TensorData",
+    "TensorSplit",
+]
+
+
+class DivergenceError(FloatingPointError):
+    """Training produced a non-finite loss or non-finite weights."""
+
+
+class TensorData(torch.utils.data.Dataset):
+    """Training data held as tensors: inputs ``X`` and optional targets ``y``.
+
+    Without ``y``, the target of each row is the row itself (an autoencoder).
+    """
+
+    def __init__(self, X, y=None):
+        if y is not None and len(y) != len(X):
+            raise ValueError(f"X has {len(X)} rows but y has {len(y)}.")
+        self.X = X
+        self.y = y
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        x = self.X[i]
+        return x, (x if self.y is None else self.y[i])
+
+    def subset(self, index):
+        """A new :class:`TensorData` of the rows in ``index`` (a LongTensor)."""
+        index = index.to(self.X.device)
+        y = None if self.y is None else self.y.index_select(0, index.to(self.y.device))
+        return TensorData(self.X.index_select(0, index), y)
+
+
+class BatchIterator:
+    """Iterate over a :class:`TensorData` in mini-batches of tensor slices.
+
+    Parameters
+    ----------
+    dataset : TensorData
+    batch_size : int
+    shuffle : bool, default=False
+        Draw a new random order each pass, from ``generator``.
+    generator : torch.Generator, default=None
+        CPU generator for the permutation.
+    device : str or torch.device, default=None
+        Move each batch there (a no-op when the data already lives there).
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, generator=None, device=None):
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.generator = generator
+        self.device = device
+
+    def __len__(self):
+        return math.ceil(len(self.dataset) / self.batch_size)
+
+    def _to_device(self, t):
+        if t is None or self.device is None:
+            return t
+        return t.to(self.device, non_blocking=True)
+
+    def __iter__(self):
+        X, y = self.dataset.X, self.dataset.y
+        n = len(X)
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator).to(X.device)
+        for start in range(0, n, self.batch_size):
+            if self.shuffle:
+                idx = order[start : start + self.batch_size]
+                xb = X.index_select(0, idx)
+                yb = None if y is None else y.index_select(0, idx.to(y.device))
+            else:
+                xb = X[start : start + self.batch_size]
+                yb = None if y is None else y[start : start + self.batch_size]
+            xb = self._to_device(xb)
+            yb = xb if yb is None else self._to_device(yb)
+            yield xb, yb
+
+
+class TensorSplit:
+    """A skorch ``train_split``: hold out a random ``fraction`` of a :class:`TensorData`.
+
+    Parameters
+    ----------
+    fraction : float
+        Fraction of rows for validation, in (0, 1).
+    seed : int
+        Seed of the permutation (no global random state is used).
+    """
+
+    def __init__(self, fraction, seed):
+        self.fraction = fraction
+        self.seed = seed
+
+    def __call__(self, dataset, y=None, **fit_params):
+        n = len(dataset)
+        n_valid = int(math.ceil(self.fraction * n))
+        if n_valid < 1 or n - n_valid < 1:
+            raise ValueError(
+                f"validation_fraction={self.fraction} leaves no training or no validation "
+                f"rows out of {n}; use more samples or early_stopping=False."
+            )
+        generator = torch.Generator().manual_seed(int(self.seed))
+        order = torch.randperm(n, generator=generator)
+        return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])
+
+
+class DivergenceCheck(Callback):
+    """Stop training with :class:`DivergenceError` as soon as a batch loss is not finite."""
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        loss = net.history[-1, "batches", -1, "train_loss" if training else "valid_loss"]
+        if not math.isfinite(loss):
+            epoch = len(net.history)
+            batch_index = len(net.history[-1, "batches"])
+            phase = "training" if training else "validation"
+            raise DivergenceError(
+                f"Training diverged: the {phase} loss became {loss} at epoch {epoch} "
+                f"(batch {batch_index}) with lr={net.lr}. Lower the learning rate or "
+                f"rescale the input (e.g. with StandardScaler or MinMaxScaler)."
+            )
+
+
+def _cpu_generator(seed):
+    return torch.Generator().manual_seed(int(seed))
+
+
+class AutoencoderNet(NeuralNet):
+    """skorch net of a denoising autoencoder.
+
+    Trains ``module`` (whose ``forward`` returns ``(preactivation, code, ...)``)
+    to reconstruct the clean batch from ``corruption(batch)``; corruption is
+    applied only in training steps, never in validation or inference.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        An initialised module.
+    corruption : callable or None, default=None
+        ``corruption(X, generator) -> X_tilde``; ``None`` trains a plain autoencoder.
+    seed : int, default=0
+        Seeds the shuffling and corruption generators (created by ``initialize``).
+    **kwargs
+        Passed to ``skorch.NeuralNet`` (``criterion`` defaults to
+        :class:`~skae.losses.ReconstructionLoss`, ``optimizer`` to Adam, no
+        ``train_split``).
+    """
+
+    def __init__(
+        self,
+        module,
+        *args,
+        criterion=ReconstructionLoss,
+        optimizer=torch.optim.Adam,
+        train_split=None,
+        corruption=None,
+        seed=0,
+        **kwargs,
+    ):
+        super().__init__(
+            module, *args, criterion=criterion, optimizer=optimizer, train_split=train_split, **kwargs
+        )
+        self.corruption = corruption
+        self.seed = seed
+
+    # --- random state ------------------------------------------------------
+    def initialize(self):
+        super().initialize()
+        shuffle_seed, noise_seed = np.random.SeedSequence(int(self.seed)).generate_state(2)
+        self.shuffle_generator_ = _cpu_generator(shuffle_seed)
+        self.noise_generator_ = torch.Generator(device=self.device).manual_seed(int(noise_seed))
+        return self
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        # Generators are stored as CPU state tensors so that a net trained on
+        # CUDA unpickles on a CPU-only machine.
+        for name in ("shuffle_generator_", "noise_generator_"):
+            gen = state.get(name)
+            if isinstance(gen, torch.Generator):
+                state[name] = (gen.device.type, gen.get_state())
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for name in ("shuffle_generator_", "noise_generator_"):
+            saved = self.__dict__.get(name)
+            if isinstance(saved, tuple):
+                device_type, gen_state = saved
+                device = "cpu" if name == "shuffle_generator_" else self.device
+                gen = torch.Generator(device=device)
+                if torch.device(device).type == device_type:
+                    gen.set_state(gen_state)
+                else:  # e.g. CUDA -> CPU: continue deterministically from the saved state
+                    gen.manual_seed(int.from_bytes(bytes(gen_state.tolist()[:8]), "little"))
+                setattr(self, name, gen)
+
+    # --- data --------------------------------------------------------------
+    def get_dataset(self, X, y=None):
+        if isinstance(X, TensorData):
+            return X
+        X = to_tensor(X, device=self.device)
+        y = None if y is None else to_tensor(y, device=self.device)
+        return TensorData(X, y)
+
+    def get_iterator(self, dataset, training=False):
+        if not isinstance(dataset, TensorData):
+            return super().get_iterator(dataset, training=training)
+        batch_size = len(dataset) if self.batch_size == -1 else self.batch_size
+        return BatchIterator(
+            dataset,
+            batch_size,
+            shuffle=training,
+            generator=self.shuffle_generator_ if training else None,
+            device=self.device,
+        )
+
+    # --- training step -----------------------------------------------------
+    def corrupt(self, X):
+        """Apply the training corruption to a batch (a new tensor, or ``X`` itself)."""
+        corruption = self.corruption
+        if corruption is None or getattr(corruption, "is_identity", False):
+            return X
+        return corruption(X, self.noise_generator_)
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi = batch
+        X_tilde = self.corrupt(Xi)
+        y_pred = self.infer(X_tilde, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=X_tilde, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Reconstruction loss of the clean target, plus :meth:`penalty`."""
+        output = y_pred[0] if isinstance(y_pred, (tuple, list)) else y_pred
+        loss = self.criterion_(output, to_tensor(y_true, device=self.device))
+        penalty = self.penalty(y_pred, X=X, training=training)
+        return loss if penalty is None else loss + penalty
+
+    def penalty(self, y_pred, X=None, training=False):
+        """Regularisation term added to the loss; ``None`` here, for subclasses."""
+        return None

@@ -1,0 +1,201 @@
+"""Torch modules of the autoencoders (torch only, no training code).
+
+Every module takes plain keyword arguments, so skorch can route ``module__*``
+parameters, and has explicit weight initialisation driven by a
+``torch.Generator`` (see :func:`init_weights`), so that seeding never touches
+torch's global random state.
+"""
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+__all__ = [
+    "ACTIVATIONS",
+    "make_activation",
+    "TiedLinear",
+    "Decoder",
+    "Autoencoder",
+    "build_without_global_rng",
+    "init_weights",
+]
+
+#: Hidden activations by name.
+ACTIVATIONS = {
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "softplus": nn.Softplus,
+    "identity": nn.Identity,
+}
+
+# Gain for Glorot-uniform initialisation of a layer followed by this activation.
+_GAINS = {
+    "sigmoid": 1.0,
+    "tanh": 5.0 / 3.0,
+    "relu": 2.0**0.5,
+    "leaky_relu": nn.init.calculate_gain("leaky_relu", 0.01),
+    "elu": 2.0**0.5,
+    "gelu": 2.0**0.5,
+    "softplus": 1.0,
+    "identity": 1.0,
+}
+
+
+def make_activation(name):
+    """Return a new activation module for ``name`` (a key of :data:`ACTIVATIONS`)."""
+    try:
+        return ACTIVATIONS[name]()
+    except KeyError:
+        raise ValueError(
+            f"Unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}."
+        ) from None
+
+
+class TiedLinear(nn.Module):
+    """A decoder layer tied to an encoder layer: with that layer's weight W (out × in), y = x W + b'.
+
+    The weight is the *same* ``nn.Parameter`` as ``linear.weight`` (W' = Wᵀ, as
+    in Vincent et al.); only the bias is its own.
+    """
+
+    def __init__(self, linear):
+        super().__init__()
+        self.weight = linear.weight  # shared parameter, shape (out, in) of `linear`
+        self.bias = nn.Parameter(torch.zeros(linear.in_features))
+
+    def forward(self, x):  # (B, out) -> (B, in)
+        return F.linear(x, self.weight.t(), self.bias)
+
+    def extra_repr(self):
+        out_features, in_features = self.weight.shape
+        return f"in_features={out_features}, out_features={in_features}, tied=True"
+
+
+class Decoder(nn.Module):
+    """Maps codes back to data space.
+
+    ``forward(z)`` gives the reconstruction in data space (the Bernoulli mean
+    ``sigmoid(logits)`` for a cross-entropy model, the raw output otherwise);
+    ``preactivation(z)`` gives the output before the output activation, which
+    the losses use for numerical stability.
+    """
+
+    def __init__(self, layers, output_activation):
+        super().__init__()
+        self.layers = layers
+        self.output_activation = output_activation
+
+    def preactivation(self, z):  # (B, n_components) -> (B, n_features)
+        return self.layers(z)
+
+    def forward(self, z):
+        return self.output_activation(self.layers(z))
+
+
+class Autoencoder(nn.Module):
+    """A multilayer perceptron autoencoder, decoder mirroring the encoder.
+
+    Encoder: ``n_features -> *hidden_layer_sizes -> n_components``, with
+    ``activation`` after every layer (so the code lies in the activation's
+    range, e.g. (0, 1) for sigmoid, as in Vincent et al.). Decoder: the mirror
+    image, with no activation on its last layer before ``output_activation``.
+
+    Parameters
+    ----------
+    n_features : int
+        Input width.
+    n_components : int
+        Code width.
+    hidden_layer_sizes : tuple of int, default=()
+        Encoder widths between input and code.
+    activation : str, default="sigmoid"
+        Hidden activation, a key of :data:`ACTIVATIONS`.
+    output_activation : str, default="identity"
+        Activation that maps the decoder's last layer to data space
+        (``"sigmoid"`` for data in [0, 1] under cross-entropy).
+    tied_weights : bool, default=False
+        Decoder weights are the transposed encoder weights (W' = Wᵀ).
+
+    Notes
+    -----
+    ``forward(x)`` returns ``(preactivation, code)``: the decoder's output before
+    its output activation, shape ``(B, n_features)``, and the code, shape
+    ``(B, n_components)``.
+    """
+
+    def __init__(
+        self,
+        n_features,
+        n_components,
+        hidden_layer_sizes=(),
+        activation="sigmoid",
+        output_activation="identity",
+        tied_weights=False,
+    ):
+        super().__init__()
+        sizes = [n_features, *hidden_layer_sizes, n_components]
+        self.activation = activation
+
+        encoder_layers = []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            encoder_layers += [nn.Linear(fan_in, fan_out), make_activation(activation)]
+        self.encoder = nn.Sequential(*encoder_layers)
+
+        linears = [m for m in encoder_layers if isinstance(m, nn.Linear)]
+        decoder_layers = []
+        for i, linear in enumerate(reversed(linears)):
+            if tied_weights:
+                decoder_layers.append(TiedLinear(linear))
+            else:
+                decoder_layers.append(nn.Linear(linear.out_features, linear.in_features))
+            if i < len(linears) - 1:
+                decoder_layers.append(make_activation(activation))
+        self.decoder = Decoder(nn.Sequential(*decoder_layers), make_activation(output_activation))
+
+    def forward(self, x):  # (B, n_features) -> ((B, n_features), (B, n_components))
+        code = self.encoder(x)
+        return self.decoder.preactivation(code), code
+
+
+def build_without_global_rng(factory, *args, **kwargs):
+    """Call ``factory(*args, **kwargs)`` leaving torch's global CPU RNG as it was.
+
+    ``nn.Linear`` draws its default initialisation from the global generator;
+    building inside ``torch.random.fork_rng`` restores that state afterwards.
+    Call :func:`init_weights` on the result to initialise it reproducibly.
+    """
+    with torch.random.fork_rng(devices=[]):
+        return factory(*args, **kwargs)
+
+
+@torch.no_grad()
+def init_weights(module, generator, activation="sigmoid"):
+    """Glorot-uniform weights and zero biases for every linear layer of ``module``.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Module whose ``nn.Linear`` layers are (re)initialised in place; tied
+        layers share their weight with an encoder layer and only get a zero bias.
+    generator : torch.Generator
+        Source of randomness (CPU).
+    activation : str, default="sigmoid"
+        The hidden activation, which sets the Glorot gain.
+
+    Returns
+    -------
+    module : torch.nn.Module
+    """
+    gain = _GAINS.get(activation, 1.0)
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.xavier_uniform_(layer.weight, gain=gain, generator=generator)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+        elif isinstance(layer, TiedLinear):
+            nn.init.zeros_(layer.bias)
+    return module
