@@ -25,7 +25,7 @@ from sklearn.utils.validation import (
 )
 from skorch.callbacks import EarlyStopping
 
-from ._net import AutoencoderNet, DivergenceCheck, DivergenceError, TensorData, TensorSplit
+from ._net import AutoencoderNet, DivergenceError, TensorData, TensorSplit
 from .losses import reconstruction_loss
 
 __all__ = ["BaseAutoencoder", "resolve_device"]
@@ -126,7 +126,11 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         return None
 
     def _check_params(self, X):
-        """Model-specific checks needing the data; runs before training in ``fit``."""
+        """Model-specific checks and fitted copies of object parameters.
+
+        Runs before training in ``fit`` (with the training data) and before each
+        later ``partial_fit`` (with ``X=None``).
+        """
 
     def _net_kwargs(self):
         """Extra keyword arguments for the skorch net."""
@@ -216,7 +220,7 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
             torch.Generator().manual_seed(module_seed),
             activation=getattr(self, "activation", "sigmoid"),
         )
-        callbacks = [("divergence_check", DivergenceCheck())]
+        callbacks = []
         train_split = None
         if self.early_stopping:
             train_split = TensorSplit(self.validation_fraction, split_seed)
@@ -246,6 +250,21 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         )
         kwargs.update(self._net_kwargs())
         return self._net_class(module, **kwargs).initialize()
+
+    def _sync_net_params(self):
+        """Carry parameters changed with ``set_params`` since ``fit`` into the net.
+
+        ``lr`` goes into the optimiser's parameter groups, keeping its state.
+        """
+        self._validate_params()
+        self._check_params(None)
+        net = self.net_
+        net.lr = self.lr
+        for group in net.optimizer_.param_groups:
+            group["lr"] = self.lr
+        net.batch_size = self.batch_size
+        net.verbose = int(self.verbose)
+        net.corruption = self._corruption_for_fit()
 
     def _run_epochs(self, net, data, epochs):
         net.partial_fit(data, epochs=epochs)
@@ -334,6 +353,7 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         with self._keep_state_on_error(copy_net=True):
             X = self._validate_X(X, reset=False, min_samples=1)
             self._check_training_X(X)
+            self._sync_net_params()
             device = torch.device(self.net_.device)
             self._run_epochs(self.net_, TensorData(self._training_tensor(X, device)), 1)
             self._record_history()

@@ -195,6 +195,10 @@ class AutoencoderNet(NeuralNet):
         self.corruption = corruption
         self.seed = seed
 
+    @property
+    def _default_callbacks(self):
+        return [*super()._default_callbacks, ("divergence_check", DivergenceCheck())]
+
     # --- random state ------------------------------------------------------
     def initialize(self):
         super().initialize()

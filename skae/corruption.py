@@ -160,8 +160,8 @@ class MaskingNoise(Corruption):
     >>> from skae import MaskingNoise
     >>> X = torch.ones(2, 4)
     >>> MaskingNoise(rate=0.5)(X, torch.Generator().manual_seed(0))
-    tensor([[1., 1., 1., 0.],
-            [1., 0., 0., 1.]])
+    tensor([[0., 1., 0., 0.],
+            [0., 1., 0., 1.]])
     """
 
     def __init__(self, rate=0.25):
@@ -205,8 +205,8 @@ class SaltAndPepperNoise(Corruption):
     >>> from skae import SaltAndPepperNoise
     >>> X = torch.full((2, 4), 0.5)
     >>> SaltAndPepperNoise(rate=0.5)(X, torch.Generator().manual_seed(0))
-    tensor([[0.5000, 0.5000, 0.5000, 1.0000],
-            [0.5000, 1.0000, 0.0000, 0.5000]])
+    tensor([[0.0000, 0.5000, 1.0000, 1.0000],
+            [0.0000, 0.5000, 0.0000, 0.5000]])
     """
 
     def __init__(self, rate=0.1, low=0.0, high=1.0):

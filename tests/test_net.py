@@ -1,0 +1,113 @@
+"""The skorch engine: tensor batching, validation split, divergence."""
+
+import numpy as np
+import pytest
+import torch
+
+from skae._net import (
+    AutoencoderNet,
+    BatchIterator,
+    DivergenceError,
+    TensorData,
+    TensorSplit,
+)
+from skae.modules import Autoencoder
+
+
+def test_batches_cover_every_row_once_per_epoch_in_a_seeded_order():
+    X = torch.arange(23, dtype=torch.float32)[:, None]
+    data = TensorData(X)
+    it = BatchIterator(data, batch_size=5, shuffle=True, generator=torch.Generator().manual_seed(0))
+    assert len(it) == 5
+    epoch1 = torch.cat([xb for xb, yb in it])
+    epoch2 = torch.cat([xb for xb, yb in it])
+    assert sorted(epoch1[:, 0].tolist()) == list(range(23))
+    assert not torch.equal(epoch1, epoch2)  # reshuffled each pass
+    it_again = BatchIterator(
+        data, batch_size=5, shuffle=True, generator=torch.Generator().manual_seed(0)
+    )
+    assert torch.equal(torch.cat([xb for xb, _ in it_again]), epoch1)
+    sizes = [len(xb) for xb, _ in it]
+    assert sizes == [5, 5, 5, 5, 3]
+
+
+def test_unshuffled_batches_are_views_and_targets_default_to_inputs():
+    X = torch.randn(10, 3)
+    batches = list(BatchIterator(TensorData(X), batch_size=4))
+    assert torch.equal(torch.cat([xb for xb, _ in batches]), X)
+    assert all(yb is xb for xb, yb in batches)
+    assert batches[0][0].data_ptr() == X.data_ptr()  # a slice, no copy
+    y = torch.arange(10)
+    batches = list(BatchIterator(TensorData(X, y), batch_size=4))
+    assert torch.equal(torch.cat([yb for _, yb in batches]), y)
+
+
+def test_tensor_split_is_disjoint_and_seeded():
+    X = torch.arange(50, dtype=torch.float32)[:, None]
+    train, valid = TensorSplit(0.2, seed=1)(TensorData(X))
+    assert len(train) == 40 and len(valid) == 10
+    rows = torch.cat([train.X, valid.X])[:, 0]
+    assert sorted(rows.tolist()) == list(range(50))
+    train2, valid2 = TensorSplit(0.2, seed=1)(TensorData(X))
+    assert torch.equal(valid.X, valid2.X)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        TensorSplit(0.5, seed=0)(TensorData(X[:1]))
+
+
+def _net(activation="sigmoid", **kwargs):
+    module = Autoencoder(n_features=4, n_components=2, activation=activation)
+    defaults = dict(max_epochs=2, batch_size=8, verbose=0, criterion__kind="squared_error")
+    defaults.update(kwargs)
+    return AutoencoderNet(module, **defaults).initialize()
+
+
+def test_training_sees_corrupted_inputs_and_clean_targets():
+    seen = []
+
+    class Recorder:
+        is_identity = False
+
+        def __call__(self, X, generator):
+            seen.append(X.clone())
+            return torch.zeros_like(X)
+
+    net = _net(corruption=Recorder())
+    X = torch.rand(16, 4)
+    captured = {}
+    original_get_loss = net.get_loss
+
+    def get_loss(y_pred, y_true, X=None, training=False):
+        if training:
+            captured["input"], captured["target"] = X, y_true
+        return original_get_loss(y_pred, y_true, X=X, training=training)
+
+    net.get_loss = get_loss
+    net.partial_fit(TensorData(X), epochs=1)
+    assert len(seen) == 2  # one call per batch
+    assert torch.count_nonzero(captured["input"]) == 0  # the corrupted batch went in
+    assert captured["target"].abs().sum() > 0  # the clean batch is the target
+
+
+def test_divergence_stops_with_a_clear_error():
+    net = _net(activation="identity", lr=1e12, max_epochs=50)
+    X = torch.randn(64, 4) * 1e3
+    with pytest.raises(DivergenceError, match=r"epoch \d+ \(batch \d+\)"):
+        net.partial_fit(TensorData(X), epochs=50)
+
+
+def test_net_pickles_with_its_generators():
+    import pickle
+
+    net = _net()
+    net.partial_fit(TensorData(torch.rand(16, 4)), epochs=1)
+    clone = pickle.loads(pickle.dumps(net))
+    a = torch.rand(3, generator=net.noise_generator_)
+    b = torch.rand(3, generator=clone.noise_generator_)
+    assert torch.equal(a, b)
+    assert isinstance(clone.shuffle_generator_, torch.Generator)
+
+
+def test_numpy_input_is_accepted_by_the_net():
+    net = _net()
+    net.partial_fit(np.random.RandomState(0).rand(16, 4).astype(np.float32), epochs=1)
+    assert len(net.history) == 1
