@@ -111,3 +111,31 @@ def test_numpy_input_is_accepted_by_the_net():
     net = _net()
     net.partial_fit(np.random.RandomState(0).rand(16, 4).astype(np.float32), epochs=1)
     assert len(net.history) == 1
+
+
+def test_state_saved_on_cuda_loads_on_a_cpu_only_machine():
+    """Simulates a CUDA-trained net's pickle state on this CPU-only machine."""
+    if torch.cuda.is_available():
+        pytest.skip("checks the no-CUDA fallback")
+    net = _net()
+    X = torch.rand(16, 4)
+    net.partial_fit(TensorData(X), epochs=1)
+    state = net.__getstate__()
+    state["device"] = "cuda"
+    # a CUDA (Philox) generator state cannot seed a CPU generator directly
+    state["noise_generator_"] = ("cuda", torch.arange(16, dtype=torch.uint8))
+    state_copy = dict(state)  # skorch's __setstate__ consumes its argument
+    loaded = AutoencoderNet.__new__(AutoencoderNet)
+    with pytest.warns(UserWarning, match="(?i)cuda"):
+        loaded.__setstate__(state)
+    assert torch.device(loaded.device).type == "cpu"
+    assert loaded.noise_generator_.device.type == "cpu"
+    again = AutoencoderNet.__new__(AutoencoderNet)
+    with pytest.warns(UserWarning, match="(?i)cuda"):
+        again.__setstate__(state_copy)
+    # the fallback is deterministic
+    assert torch.equal(
+        torch.rand(4, generator=loaded.noise_generator_), torch.rand(4, generator=again.noise_generator_)
+    )
+    loaded.partial_fit(TensorData(X), epochs=1)  # and it trains on
+    assert len(loaded.history) == 2
