@@ -27,8 +27,9 @@ from skorch.callbacks import EarlyStopping
 
 from ._net import AutoencoderNet, DivergenceError, TensorData, TensorSplit
 from .losses import reconstruction_loss
+from .modules import build_without_global_rng, init_weights
 
-__all__ = ["BaseAutoencoder", "resolve_device"]
+__all__ = ["BaseAutoencoder", "CorruptionParamMixin", "TorchEstimatorMixin", "resolve_device"]
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -84,14 +85,39 @@ def _seeds(random_state, n):
     return [int(s) for s in np.random.SeedSequence(int(random_state)).generate_state(n)]
 
 
-class BaseAutoencoder(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
-    """Base class of skae's autoencoders; not for direct use.
+class CorruptionParamMixin:
+    """Copy-on-write nested parameters of a ``corruption`` object.
 
-    Subclasses store their parameters in ``__init__``, extend
-    ``_parameter_constraints``, and implement :meth:`_build_module`, which
-    returns a module whose ``forward(x)`` gives ``(preactivation, code, ...)``,
-    with an ``encoder`` (x -> code) and a ``decoder`` whose ``forward`` maps
-    codes to data space and ``preactivation`` to the loss's input.
+    ``set_params(corruption__rate=...)`` first replaces ``corruption`` by a
+    copy of itself, so the default instance in the signature, or an object the
+    user passed to several estimators, is never modified.
+    """
+
+    def set_params(self, **params):
+        nested = [k for k in params if k.startswith("corruption__")]
+        if nested and "corruption" not in params:
+            corruption = self.corruption
+            if hasattr(corruption, "get_params"):
+                self.corruption = _copy_corruption(corruption)
+        return super().set_params(**params)
+
+
+def _copy_corruption(corruption):
+    """A validated copy of a corruption object (``None`` stays ``None``)."""
+    if corruption is None:
+        return None
+    copied = type(corruption)(**corruption.get_params(deep=False))
+    if hasattr(copied, "validate"):
+        copied.validate()
+    return copied
+
+
+class TorchEstimatorMixin:
+    """Training and inference machinery shared by every skae estimator.
+
+    Device selection, seeding, building a skorch net around an initialised
+    module, running epochs with divergence and interruption handling, keeping
+    the previous fit on failure, and chunked inference in the input's dtype.
     """
 
     _parameter_constraints: dict = {
@@ -109,38 +135,9 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         "verbose": ["verbose"],
     }
 
-    #: Prefix of the output feature names (``dae0, dae1, ...``).
-    _feature_prefix = "ae"
-    #: The skorch net class that trains the module.
-    _net_class = AutoencoderNet
-    #: Rows per chunk at inference (transform streams its input in chunks).
+    #: Rows per chunk at inference (inputs are streamed in chunks).
     _inference_chunk_rows = 4096
 
-    # ------------------------------------------------------------------ hooks
-    @abstractmethod
-    def _build_module(self, n_features):
-        """Return a new, not yet initialised ``torch.nn.Module``."""
-
-    def _corruption_for_fit(self):
-        """The corruption process applied to training batches, or ``None``."""
-        return None
-
-    def _check_params(self, X):
-        """Model-specific checks and fitted copies of object parameters.
-
-        Runs before training in ``fit`` (with the training data) and before each
-        later ``partial_fit`` (with ``X=None``).
-        """
-
-    def _net_kwargs(self):
-        """Extra keyword arguments for the skorch net."""
-        return {}
-
-    @property
-    def _n_features_out(self):
-        return self.n_components
-
-    # -------------------------------------------------------------- validation
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
         sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
@@ -151,42 +148,14 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
                 )
         return tuple(int(s) for s in sizes)
 
-    def _validate_X(self, X, *, reset, min_samples=1):
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=[np.float64, np.float32],
-            ensure_min_samples=min_samples,
-        )
-        return X
-
-    def _check_training_X(self, X):
+    @staticmethod
+    def _check_float32_range(X):
         if X.dtype == np.float64 and X.size and np.abs(X).max() > _FLOAT32_MAX:
             raise ValueError(
                 "X holds finite values beyond float32's range (|x| up to "
                 f"{np.abs(X).max():.3g}); training runs in float32. Rescale X first."
             )
-        self._check_X_for_loss(X, getattr(self, "loss_", None))
 
-    def _resolve_loss(self, X):
-        """``loss="auto"``: cross-entropy for data in [0, 1], else squared error."""
-        loss = getattr(self, "loss", "auto")
-        if loss == "auto":
-            in_unit = X.size == 0 or (X.min() >= 0 and X.max() <= 1)
-            return "cross_entropy" if in_unit else "squared_error"
-        return loss
-
-    @staticmethod
-    def _check_X_for_loss(X, loss):
-        if loss == "cross_entropy" and X.size and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                "loss='cross_entropy' needs X in [0, 1], but X spans "
-                f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler) or use "
-                "loss='squared_error'."
-            )
-
-    # ----------------------------------------------------------------- training
     @contextmanager
     def _keep_state_on_error(self, copy_net=False):
         """Restore the estimator (and, with ``copy_net``, its trained net) if the block raises."""
@@ -201,8 +170,10 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
                 self.net_ = saved_net
             raise
 
-    def _training_tensor(self, X, device):
-        Xt = torch.from_numpy(np.require(X, dtype=np.float32, requirements=["C", "W"]))
+    @staticmethod
+    def _training_tensor(X, device, dtype=np.float32):
+        """``X`` as a tensor on ``device`` (pinned on the host if it does not fit on the GPU)."""
+        Xt = torch.from_numpy(np.require(X, dtype=dtype, requirements=["C", "W"]))
         if device.type == "cuda":
             free, _ = torch.cuda.mem_get_info(device)
             if Xt.numel() * Xt.element_size() < free // 2:
@@ -210,16 +181,18 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
             return Xt.pin_memory()
         return Xt.to(device)
 
-    def _build_net(self, n_features, device):
-        module_seed, net_seed, split_seed = _seeds(self.random_state, 3)
-        from .modules import build_without_global_rng, init_weights
-
-        module = build_without_global_rng(self._build_module, n_features)
-        init_weights(
+    def _init_module(self, factory, seed, *args, **kwargs):
+        """Build ``factory(*args, **kwargs)`` and initialise it from ``seed``."""
+        module = build_without_global_rng(factory, *args, **kwargs)
+        return init_weights(
             module,
-            torch.Generator().manual_seed(module_seed),
+            torch.Generator().manual_seed(int(seed)),
             activation=getattr(self, "activation", "sigmoid"),
         )
+
+    def _make_net(self, module, *, device, seed, split_seed, max_epochs, corruption=None,
+                  net_class=AutoencoderNet, **kwargs):
+        """An initialised skorch net around ``module`` with this estimator's settings."""
         callbacks = []
         train_split = None
         if self.early_stopping:
@@ -236,35 +209,25 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
                     ),
                 )
             )
-        kwargs = dict(
+        params = dict(
             lr=self.lr,
-            max_epochs=self.max_iter,
+            max_epochs=max_epochs,
             batch_size=self.batch_size,
             train_split=train_split,
             callbacks=callbacks,
             verbose=int(self.verbose),
             device=str(device),
-            corruption=self._corruption_for_fit(),
-            seed=net_seed,
-            criterion__kind=self.loss_,
+            corruption=corruption,
+            seed=seed,
         )
-        kwargs.update(self._net_kwargs())
-        return self._net_class(module, **kwargs).initialize()
+        params.update(kwargs)
+        return net_class(module, **params).initialize()
 
-    def _sync_net_params(self):
-        """Carry parameters changed with ``set_params`` since ``fit`` into the net.
-
-        ``lr`` goes into the optimiser's parameter groups, keeping its state.
-        """
-        self._validate_params()
-        self._check_params(None)
-        net = self.net_
-        net.lr = self.lr
-        for group in net.optimizer_.param_groups:
-            group["lr"] = self.lr
-        net.batch_size = self.batch_size
-        net.verbose = int(self.verbose)
-        net.corruption = self._corruption_for_fit()
+    @staticmethod
+    def _stop_early_stopping(net):
+        """After ``fit``: later ``partial_fit`` calls train on all they are given."""
+        net.train_split = None
+        net.callbacks_ = [(n, cb) for n, cb in net.callbacks_ if n != "early_stopping"]
 
     def _run_epochs(self, net, data, epochs):
         net.partial_fit(data, epochs=epochs)
@@ -285,98 +248,19 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
                     f"{len(history)} (lr={net.lr}). Lower the learning rate or rescale the input."
                 )
 
-    def _record_history(self):
-        history = self.net_.history
-        self.n_iter_ = len(history)
-        self.loss_curve_ = [float(h["train_loss"]) for h in history]
-        if self.early_stopping and any("valid_loss" in h for h in history):
-            self.validation_loss_curve_ = [float(h.get("valid_loss", np.nan)) for h in history]
-        else:
-            self.validation_loss_curve_ = None
+    def _sync_net_params(self, corruption=None):
+        """Carry parameters changed with ``set_params`` since ``fit`` into the net.
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Train the autoencoder on ``X`` from a fresh initialisation.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data (float32/float64, or convertible; DataFrames keep
-            their column names in ``feature_names_in_``).
-        y : None
-            Ignored; present for API consistency.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
+        ``lr`` goes into the optimiser's parameter groups, keeping its state.
         """
-        with self._keep_state_on_error():
-            self._fit_from_scratch(X, epochs=self.max_iter)
-        return self
-
-    def _fit_from_scratch(self, X, epochs):
-        X = self._validate_X(X, reset=True, min_samples=2)
-        device = resolve_device(self.device)
-        self.loss_ = self._resolve_loss(X)
-        self._check_training_X(X)
-        self._check_params(X)
-        net = self._build_net(X.shape[1], device)
-        self._run_epochs(net, TensorData(self._training_tensor(X, device)), epochs)
-        if self.early_stopping:  # later partial_fit calls train on all they are given
-            net.train_split = None
-            net.callbacks_ = [(n, cb) for n, cb in net.callbacks_ if n != "early_stopping"]
-        self.net_ = net
-        self._record_history()
-
-    def partial_fit(self, X, y=None):
-        """Train for one more pass over ``X`` (initialising on the first call).
-
-        Useful for streaming and out-of-core data: call it once per chunk. The
-        optimiser state and random streams carry over between calls. If the
-        pass diverges, the previously fitted state is kept.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            A chunk of training data.
-        y : None
-            Ignored; present for API consistency.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-        if not hasattr(self, "net_"):
-            return self._partial_fit_first(X)
-        with self._keep_state_on_error(copy_net=True):
-            X = self._validate_X(X, reset=False, min_samples=1)
-            self._check_training_X(X)
-            self._sync_net_params()
-            device = torch.device(self.net_.device)
-            self._run_epochs(self.net_, TensorData(self._training_tensor(X, device)), 1)
-            self._record_history()
-        return self
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def _partial_fit_first(self, X):
-        with self._keep_state_on_error():
-            self._fit_from_scratch(X, epochs=1)
-        return self
-
-    # ---------------------------------------------------------------- inference
-    @property
-    def encoder_(self):
-        """The trained encoder module (x -> code)."""
-        check_is_fitted(self, "net_")
-        return self.net_.module_.encoder
-
-    @property
-    def decoder_(self):
-        """The trained decoder module (code -> reconstruction in data space)."""
-        check_is_fitted(self, "net_")
-        return self.net_.module_.decoder
+        self._validate_params()
+        net = self.net_
+        net.lr = self.lr
+        for group in net.optimizer_.param_groups:
+            group["lr"] = self.lr
+        net.batch_size = self.batch_size
+        net.verbose = int(self.verbose)
+        net.corruption = corruption
 
     @property
     def device_(self):
@@ -408,6 +292,185 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
             out[start : start + step] = fn(module, xb).cpu().numpy()
         return out
 
+
+class BaseAutoencoder(TransformerMixin, TorchEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
+    """Base class of skae's autoencoders; not for direct use.
+
+    Subclasses store their parameters in ``__init__``, extend
+    ``_parameter_constraints``, and implement :meth:`_build_module`, which
+    returns a module whose ``forward(x)`` gives ``(preactivation, code, ...)``,
+    with an ``encoder`` (x -> code) and a ``decoder`` whose ``forward`` maps
+    codes to data space and ``preactivation`` to the loss's input.
+    """
+
+    _parameter_constraints: dict = dict(TorchEstimatorMixin._parameter_constraints)
+
+    #: Prefix of the output feature names (``dae0, dae1, ...``).
+    _feature_prefix = "ae"
+
+    # ------------------------------------------------------------------ hooks
+    @abstractmethod
+    def _build_module(self, n_features):
+        """Return a new, not yet initialised ``torch.nn.Module``."""
+
+    def _corruption_for_fit(self):
+        """The corruption process applied to training batches, or ``None``."""
+        return None
+
+    def _check_params(self, X):
+        """Model-specific checks and fitted copies of object parameters.
+
+        Runs before training in ``fit`` (with the training data) and before each
+        later ``partial_fit`` (with ``X=None``).
+        """
+
+    def _net_kwargs(self):
+        """Extra keyword arguments for the skorch net."""
+        return {}
+
+    @property
+    def _n_features_out(self):
+        return self.n_components
+
+    # -------------------------------------------------------------- validation
+    def _validate_X(self, X, *, reset, min_samples=1):
+        return validate_data(
+            self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=min_samples
+        )
+
+    def _check_training_X(self, X):
+        self._check_float32_range(X)
+        self._check_X_for_loss(X, getattr(self, "loss_", None))
+
+    def _resolve_loss(self, X):
+        """``loss="auto"``: cross-entropy for data in [0, 1], else squared error."""
+        loss = getattr(self, "loss", "auto")
+        if loss == "auto":
+            in_unit = X.size == 0 or (X.min() >= 0 and X.max() <= 1)
+            return "cross_entropy" if in_unit else "squared_error"
+        return loss
+
+    @staticmethod
+    def _check_X_for_loss(X, loss):
+        if loss == "cross_entropy" and X.size and (X.min() < 0 or X.max() > 1):
+            raise ValueError(
+                "loss='cross_entropy' needs X in [0, 1], but X spans "
+                f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler) or use "
+                "loss='squared_error'."
+            )
+
+    # ----------------------------------------------------------------- training
+    def _build_net(self, n_features, device, max_epochs):
+        module_seed, net_seed, split_seed = _seeds(self.random_state, 3)
+        module = self._init_module(self._build_module, module_seed, n_features)
+        return self._make_net(
+            module,
+            device=device,
+            seed=net_seed,
+            split_seed=split_seed,
+            max_epochs=max_epochs,
+            corruption=self._corruption_for_fit(),
+            criterion__kind=self.loss_,
+            **self._net_kwargs(),
+        )
+
+    def _record_history(self):
+        history = self.net_.history
+        self.n_iter_ = len(history)
+        self.loss_curve_ = [float(h["train_loss"]) for h in history]
+        if self.early_stopping and any("valid_loss" in h for h in history):
+            self.validation_loss_curve_ = [float(h.get("valid_loss", np.nan)) for h in history]
+        else:
+            self.validation_loss_curve_ = None
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the autoencoder on ``X`` from a fresh initialisation.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (float32/float64, or convertible; DataFrames keep
+            their column names in ``feature_names_in_``).
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        with self._keep_state_on_error():
+            self._fit_from_scratch(X, epochs=self.max_iter)
+        return self
+
+    def _prepare_fit(self, X):
+        """Validate ``X`` for a fresh fit; returns ``(X, device)``."""
+        X = self._validate_X(X, reset=True, min_samples=2)
+        device = resolve_device(self.device)
+        self.loss_ = self._resolve_loss(X)
+        self._check_training_X(X)
+        self._check_params(X)
+        return X, device
+
+    def _fit_from_scratch(self, X, epochs):
+        X, device = self._prepare_fit(X)
+        net = self._build_net(X.shape[1], device, max_epochs=epochs)
+        self._run_epochs(net, TensorData(self._training_tensor(X, device)), epochs)
+        self._stop_early_stopping(net)
+        self.net_ = net
+        self._record_history()
+
+    def partial_fit(self, X, y=None):
+        """Train for one more pass over ``X`` (initialising on the first call).
+
+        Useful for streaming and out-of-core data: call it once per chunk. The
+        optimiser state and random streams carry over between calls. If the
+        pass diverges, the previously fitted state is kept.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        if not hasattr(self, "net_"):
+            return self._partial_fit_first(X)
+        with self._keep_state_on_error(copy_net=True):
+            X = self._validate_X(X, reset=False, min_samples=1)
+            self._check_training_X(X)
+            self._check_params(None)
+            self._sync_net_params(self._corruption_for_fit())
+            device = torch.device(self.net_.device)
+            self._run_epochs(self.net_, TensorData(self._training_tensor(X, device)), 1)
+            self._record_history()
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _partial_fit_first(self, X):
+        with self._keep_state_on_error():
+            self._fit_from_scratch(X, epochs=1)
+        return self
+
+    @property
+    def encoder_(self):
+        """The trained encoder module (x -> code)."""
+        check_is_fitted(self, "net_")
+        return self.net_.module_.encoder
+
+    @property
+    def decoder_(self):
+        """The trained decoder module (code -> reconstruction in data space)."""
+        check_is_fitted(self, "net_")
+        return self.net_.module_.decoder
+
+    # ---------------------------------------------------------------- inference
     def transform(self, X):
         """Encode ``X`` (deterministic: no corruption at inference).
 

@@ -2,37 +2,12 @@
 
 from sklearn.utils._param_validation import HasMethods, StrOptions
 
-from ._base import BaseAutoencoder
+from ._base import BaseAutoencoder, CorruptionParamMixin, _copy_corruption
 from .corruption import MaskingNoise
 from .losses import RECONSTRUCTION_LOSSES
 from .modules import ACTIVATIONS, Autoencoder
 
 __all__ = ["DenoisingAutoencoder"]
-
-
-class CorruptionParamMixin:
-    """Copy-on-write nested parameters of the ``corruption`` object.
-
-    ``set_params(corruption__rate=...)`` first replaces ``corruption`` by a
-    copy of itself, so the default instance in the signature, or an object the
-    user passed to several estimators, is never modified.
-    """
-
-    def set_params(self, **params):
-        nested = [k for k in params if k.startswith("corruption__")]
-        if nested and "corruption" not in params:
-            corruption = self.corruption
-            if hasattr(corruption, "get_params"):
-                self.corruption = type(corruption)(**corruption.get_params(deep=False))
-        return super().set_params(**params)
-
-    def _validated_corruption(self):
-        corruption = self.corruption
-        if corruption is None:
-            return None
-        corruption = type(corruption)(**corruption.get_params(deep=False))
-        corruption.validate()
-        return corruption
 
 
 class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
@@ -193,7 +168,7 @@ class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
         self.verbose = verbose
 
     def _check_params(self, X):
-        self.corruption_ = self._validated_corruption()
+        self.corruption_ = _copy_corruption(self.corruption)
 
     def _corruption_for_fit(self):
         return self.corruption_
