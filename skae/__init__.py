@@ -3,6 +3,7 @@
 from ._net import DivergenceError
 from .corruption import GaussianNoise, MaskingNoise, SaltAndPepperNoise
 from .dae import DenoisingAutoencoder
+from .stacked import StackedDAE, StackedDAEClassifier
 
 __version__ = "0.1.0.dev0"
 
@@ -12,5 +13,7 @@ __all__ = [
     "GaussianNoise",
     "MaskingNoise",
     "SaltAndPepperNoise",
+    "StackedDAE",
+    "StackedDAEClassifier",
     "__version__",
 ]

@@ -16,6 +16,8 @@ __all__ = [
     "TiedLinear",
     "Decoder",
     "Autoencoder",
+    "StackedAutoencoder",
+    "Classifier",
     "build_without_global_rng",
     "init_weights",
 ]
@@ -199,3 +201,59 @@ def init_weights(module, generator, activation="sigmoid"):
         elif isinstance(layer, TiedLinear):
             nn.init.zeros_(layer.bias)
     return module
+
+
+class StackedAutoencoder(nn.Module):
+    """A deep autoencoder assembled from trained one-layer autoencoders.
+
+    Layer k's encoder maps the code of layer k-1 to code k; the decoders run in
+    reverse order, each followed by its own output activation, which maps it
+    back into the space of the code below (the data space for the first layer).
+
+    Parameters
+    ----------
+    layers : list of Autoencoder
+        One-hidden-layer autoencoders, input side first; their parameters are
+        shared, not copied.
+
+    Notes
+    -----
+    ``forward(x)`` returns ``(preactivation, code)`` like :class:`Autoencoder`.
+    """
+
+    def __init__(self, layers):
+        super().__init__()
+        layers = list(layers)
+        self.encoder = nn.Sequential(*(layer.encoder for layer in layers))
+        decoder_blocks = []
+        for i, layer in enumerate(reversed(layers)):
+            decoder_blocks.append(layer.decoder.layers)
+            if i < len(layers) - 1:
+                decoder_blocks.append(layer.decoder.output_activation)
+        self.decoder = Decoder(nn.Sequential(*decoder_blocks), layers[0].decoder.output_activation)
+
+    def forward(self, x):  # (B, n_features) -> ((B, n_features), (B, n_components))
+        code = self.encoder(x)
+        return self.decoder.preactivation(code), code
+
+
+class Classifier(nn.Module):
+    """An encoder followed by a linear output layer giving class logits.
+
+    Parameters
+    ----------
+    encoder : torch.nn.Module
+        Maps inputs to codes of width ``n_components`` (e.g. a pretrained stack).
+    n_components : int
+        Code width.
+    n_classes : int
+        Number of classes.
+    """
+
+    def __init__(self, encoder, n_components, n_classes):
+        super().__init__()
+        self.encoder = encoder
+        self.output = nn.Linear(n_components, n_classes)
+
+    def forward(self, x):  # (B, n_features) -> (B, n_classes) logits
+        return self.output(self.encoder(x))

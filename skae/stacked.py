@@ -1,0 +1,579 @@
+"""Stacked denoising autoencoders (Vincent et al., 2010).
+
+Greedy layer-wise pretraining: layer k is a one-hidden-layer denoising
+autoencoder trained on the *clean* codes of layers < k; corruption is applied
+only inside each layer's training steps, never when propagating codes. Then an
+optional end-to-end phase: reconstruction fine-tuning of the deep autoencoder
+(:class:`StackedDAE`), or supervised fine-tuning of the stack plus a softmax
+layer (:class:`StackedDAEClassifier`, the paper's SdA).
+"""
+
+from numbers import Integral
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._base import (
+    BaseAutoencoder,
+    CorruptionParamMixin,
+    TorchEstimatorMixin,
+    _copy_corruption,
+    _seeds,
+    resolve_device,
+)
+from ._net import TensorData
+from .corruption import MaskingNoise
+from .losses import RECONSTRUCTION_LOSSES
+from .modules import (
+    ACTIVATIONS,
+    Autoencoder,
+    Classifier,
+    StackedAutoencoder,
+    build_without_global_rng,
+    init_weights,
+)
+
+__all__ = ["StackedDAE", "StackedDAEClassifier"]
+
+_STACK_CONSTRAINTS = {
+    "corruption": [HasMethods(["__call__", "get_params", "set_params"]), list, tuple, None],
+    "activation": [StrOptions(set(ACTIVATIONS))],
+    "tied_weights": ["boolean"],
+    "loss": [StrOptions({"auto", *RECONSTRUCTION_LOSSES})],
+    "fine_tune_iter": [Interval(Integral, 0, None, closed="left")],
+}
+
+
+class _GreedyPretrainingMixin:
+    """Greedy layer-wise denoising pretraining of a stack of one-layer DAEs."""
+
+    def _layer_widths(self):
+        return (*self._hidden_sizes(), int(self.n_components))
+
+    def _layer_corruptions(self):
+        """One validated copy of the corruption per layer."""
+        widths = self._layer_widths()
+        corruption = self.corruption
+        if isinstance(corruption, (list, tuple)):
+            if len(corruption) != len(widths):
+                raise ValueError(
+                    f"corruption is a list of {len(corruption)} processes but the stack "
+                    f"{widths} has {len(widths)} layers; give one per layer or a single one."
+                )
+            for c in corruption:
+                if c is not None and not hasattr(c, "get_params"):
+                    raise ValueError(f"corruption list entries must be corruption objects, got {c!r}.")
+            return [_copy_corruption(c) for c in corruption]
+        return [_copy_corruption(corruption) for _ in widths]
+
+    def _layer_loss(self, k):
+        """Layer 1 reconstructs the data (``loss_``); higher layers reconstruct codes:
+        cross-entropy for sigmoid codes, in (0, 1), squared error otherwise."""
+        if k == 0:
+            return self.loss_
+        return "cross_entropy" if self.activation == "sigmoid" else "squared_error"
+
+    @torch.no_grad()
+    def _clean_codes(self, module, H):
+        """Encode ``H`` (no corruption, evaluation mode), chunk by chunk."""
+        module.eval()
+        device = next(module.parameters()).device
+        step = max(self._inference_chunk_rows, int(self.batch_size))
+        return torch.cat(
+            [module.encoder(H[i : i + step].to(device)).to(H.device) for i in range(0, len(H), step)]
+        )
+
+    def _pretrain(self, X_tensor, device, epochs):
+        """Train each layer in turn; returns the trained one-layer modules."""
+        widths = self._layer_widths()
+        corruptions = self.corruption_
+        seeds = _seeds(self.random_state, 3 * len(widths))
+        layers, curves = [], []
+        H, n_in = X_tensor, X_tensor.shape[1]
+        for k, width in enumerate(widths):
+            loss = self._layer_loss(k)
+            module = self._init_module(
+                Autoencoder,
+                seeds[3 * k],
+                n_features=n_in,
+                n_components=width,
+                activation=self.activation,
+                output_activation=RECONSTRUCTION_LOSSES[loss],
+                tied_weights=self.tied_weights,
+            )
+            net = self._make_net(
+                module,
+                device=device,
+                seed=seeds[3 * k + 1],
+                split_seed=seeds[3 * k + 2],
+                max_epochs=epochs,
+                corruption=corruptions[k],
+                criterion__kind=loss,
+            )
+            self._run_epochs(net, TensorData(H), epochs)
+            layers.append(net.module_)
+            curves.append([float(h["train_loss"]) for h in net.history])
+            if self.verbose:
+                print(f"[{type(self).__name__}] layer {k + 1}/{len(widths)} "
+                      f"({n_in} -> {width}) pretrained, loss {curves[-1][-1]:.4f}")
+            H, n_in = self._clean_codes(net.module_, H), width
+        self.pretrain_loss_curves_ = curves
+        return layers
+
+
+class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder):
+    """Stacked denoising autoencoder: greedy layer-wise DAE pretraining.
+
+    The stack is ``(*hidden_layer_sizes, n_components)``. Layer k is trained
+    for ``max_iter`` epochs as a one-hidden-layer denoising autoencoder whose
+    input is the *clean* code of layers < k: corruption is applied only while
+    training each layer, never when propagating representations (Vincent et
+    al., 2010). Then, if ``fine_tune_iter > 0``, the whole deep autoencoder is
+    fine-tuned end to end on reconstruction of the clean input from the
+    corrupted input (the first layer's corruption). ``transform`` gives the top
+    code; ``inverse_transform`` decodes through the whole stack.
+
+    Parameters
+    ----------
+    n_components : int, default=128
+        Width of the top code returned by :meth:`transform`.
+    hidden_layer_sizes : tuple of int, default=(256,)
+        Widths of the layers below the top code, input side first.
+    corruption : Corruption, list of Corruption or None, default=MaskingNoise(rate=0.25)
+        Corruption of each layer's input while that layer trains. One object
+        serves every layer (each layer gets its own copy); a list gives one per
+        layer. Grid-searchable as ``corruption__rate`` (single object).
+    activation : str, default="sigmoid"
+        Activation of every code layer (sigmoid, as in the paper).
+    tied_weights : bool, default=False
+        Each layer's decoder uses its encoder's transposed weights.
+    loss : {"auto", "cross_entropy", "squared_error"}, default="auto"
+        Reconstruction loss of the first layer and of fine-tuning; ``"auto"``
+        picks cross-entropy for data in [0, 1], else squared error. Higher
+        layers reconstruct codes: cross-entropy for sigmoid codes, squared
+        error for other activations.
+    max_iter : int, default=50
+        Pretraining epochs per layer.
+    fine_tune_iter : int, default=50
+        Epochs of end-to-end fine-tuning of the deep autoencoder; 0 turns it off.
+    batch_size : int, default=64
+        Mini-batch size.
+    lr : float, default=3e-3
+        Adam learning rate, for every phase.
+    early_stopping : bool, default=False
+        In every phase, hold out ``validation_fraction`` and stop after
+        ``n_iter_no_change`` epochs without relative improvement ``tol``,
+        restoring the best weights.
+    validation_fraction : float, default=0.1
+        Held-out fraction for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Relative improvement that counts for early stopping.
+    device : str or torch.device, default="auto"
+        ``"auto"``: CUDA when available, else CPU; or any torch device string.
+    random_state : int, RandomState instance or None, default=None
+        Seeds every layer's initialisation, shuffling and corruption; an int
+        makes ``fit`` reproducible bit for bit on CPU.
+    verbose : int, default=0
+        Print progress per layer and per epoch when positive.
+
+    Attributes
+    ----------
+    loss_ : str
+        Reconstruction loss of the first layer and of fine-tuning.
+    corruption_ : list of Corruption or None
+        The validated per-layer copies of ``corruption``.
+    pretrain_loss_curves_ : list of list of float
+        Training loss per epoch of each layer's pretraining.
+    loss_curve_ : list of float
+        Training loss per epoch of end-to-end fine-tuning and later
+        ``partial_fit`` passes (empty without them).
+    validation_loss_curve_ : list of float or None
+        Validation loss per fine-tuning epoch, with early stopping.
+    n_iter_ : int
+        Total epochs run: pretraining of every layer plus fine-tuning.
+    encoder_ : torch.nn.Module
+        The stacked encoder, x -> top code.
+    decoder_ : torch.nn.Module
+        The stacked decoder, top code -> reconstruction in data space.
+    net_ : AutoencoderNet
+        The skorch net of the deep autoencoder.
+    device_ : torch.device
+        Where the model lives.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names seen during ``fit``, when X is a DataFrame with string names.
+
+    See Also
+    --------
+    DenoisingAutoencoder : a single denoising autoencoder.
+    StackedDAEClassifier : the stack fine-tuned as a classifier (SdA).
+
+    Notes
+    -----
+    ``partial_fit`` on an unfitted model pretrains every layer for one epoch on
+    the chunk; later calls run one epoch of end-to-end (denoising) training of
+    the whole stack, for streaming data.
+
+    The defaults (256-128 sigmoid units, 25% masking, 50 epochs per layer, then
+    50 epochs of denoising fine-tuning, Adam at 3e-3) take about 2 s on
+    sklearn's digits on one CPU core; with an SVC on top they give 98.1% on
+    clean and 92.2% on 25%-masked test digits (5-fold CV; raw pixels: 98.7% and
+    86.9%). End-to-end fine-tuning is what lifts the masked accuracy: without it
+    (``fine_tune_iter=0``, 100 epochs per layer) the same stack gives 97.6% and 89.4%.
+
+    References
+    ----------
+    .. [1] P. Vincent, H. Larochelle, I. Lajoie, Y. Bengio and P.-A. Manzagol,
+       "Stacked denoising autoencoders: learning useful representations in a deep
+       network with a local denoising criterion", JMLR 11, 2010.
+
+    Examples
+    --------
+    >>> from skae import StackedDAE
+    >>> from skae.datasets import load_digits_unit
+    >>> X, y = load_digits_unit()
+    >>> sdae = StackedDAE(hidden_layer_sizes=(32,), n_components=16, max_iter=3,
+    ...                   random_state=0).fit(X)
+    >>> sdae.transform(X).shape
+    (1797, 16)
+    >>> [len(curve) for curve in sdae.pretrain_loss_curves_]
+    [3, 3]
+    >>> sdae.inverse_transform(sdae.transform(X)).shape
+    (1797, 64)
+    """
+
+    _parameter_constraints = {**BaseAutoencoder._parameter_constraints, **_STACK_CONSTRAINTS}
+    _feature_prefix = "stackeddae"
+
+    def __init__(
+        self,
+        n_components=128,
+        *,
+        hidden_layer_sizes=(256,),
+        corruption=MaskingNoise(rate=0.25),
+        activation="sigmoid",
+        tied_weights=False,
+        loss="auto",
+        max_iter=50,
+        fine_tune_iter=50,
+        batch_size=64,
+        lr=3e-3,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.corruption = corruption
+        self.activation = activation
+        self.tied_weights = tied_weights
+        self.loss = loss
+        self.max_iter = max_iter
+        self.fine_tune_iter = fine_tune_iter
+        self.batch_size = batch_size
+        self.lr = lr
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _check_params(self, X):
+        self.corruption_ = self._layer_corruptions()
+
+    def _corruption_for_fit(self):
+        return self.corruption_[0]
+
+    def _build_module(self, n_features):  # pragma: no cover - the stack is built layer by layer
+        raise NotImplementedError("StackedDAE builds its module by greedy pretraining.")
+
+    def _fit_from_scratch(self, X, epochs, fine_tune_iter=None):
+        fine_tune_iter = self.fine_tune_iter if fine_tune_iter is None else fine_tune_iter
+        X, device = self._prepare_fit(X)
+        X_tensor = self._training_tensor(X, device)
+        layers = self._pretrain(X_tensor, device, epochs)
+        net_seed, split_seed = _seeds(self.random_state, 3 * len(layers) + 2)[-2:]
+        net = self._make_net(
+            build_without_global_rng(StackedAutoencoder, layers),
+            device=device,
+            seed=net_seed,
+            split_seed=split_seed,
+            max_epochs=max(fine_tune_iter, 1),
+            corruption=self._corruption_for_fit(),
+            criterion__kind=self.loss_,
+        )
+        if fine_tune_iter:
+            self._run_epochs(net, TensorData(X_tensor), fine_tune_iter)
+        self._stop_early_stopping(net)
+        self.net_ = net
+        self._record_history()
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _partial_fit_first(self, X):
+        with self._keep_state_on_error():
+            self._fit_from_scratch(X, epochs=1, fine_tune_iter=0)
+        return self
+
+    def _record_history(self):
+        super()._record_history()
+        self.n_iter_ += sum(len(c) for c in self.pretrain_loss_curves_)
+
+
+class StackedDAEClassifier(
+    _GreedyPretrainingMixin, CorruptionParamMixin, ClassifierMixin, TorchEstimatorMixin, BaseEstimator
+):
+    """Stacked denoising autoencoder classifier (the SdA of Vincent et al., 2010).
+
+    Unsupervised greedy layer-wise denoising pretraining of the stack
+    ``(*hidden_layer_sizes, n_components)`` exactly as in :class:`StackedDAE`,
+    then supervised fine-tuning of the whole stack plus a softmax output layer
+    on the labels (cross-entropy, no corruption).
+
+    Parameters
+    ----------
+    n_components : int, default=128
+        Width of the top code layer, below the softmax.
+    hidden_layer_sizes : tuple of int, default=(256,)
+        Widths of the layers below the top code, input side first.
+    corruption : Corruption, list of Corruption or None, default=MaskingNoise(rate=0.25)
+        Corruption used while pretraining each layer (one object for every
+        layer, or a list with one per layer). Not used in supervised fine-tuning.
+    activation : str, default="sigmoid"
+        Activation of every hidden layer.
+    tied_weights : bool, default=False
+        Tied weights in each pretraining autoencoder.
+    loss : {"auto", "cross_entropy", "squared_error"}, default="auto"
+        Reconstruction loss of the first pretraining layer (``"auto"``:
+        cross-entropy for data in [0, 1], else squared error).
+    max_iter : int, default=30
+        Pretraining epochs per layer.
+    fine_tune_iter : int, default=100
+        Epochs of supervised fine-tuning; 0 trains only the softmax layer's
+        initialisation (an untrained classifier), so keep it positive.
+    batch_size : int, default=64
+        Mini-batch size.
+    lr : float, default=1e-3
+        Adam learning rate, for every phase.
+    early_stopping : bool, default=False
+        In every phase, hold out ``validation_fraction`` and stop after
+        ``n_iter_no_change`` epochs without relative improvement ``tol`` of the
+        validation loss, restoring the best weights.
+    validation_fraction : float, default=0.1
+        Held-out fraction for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Relative improvement that counts for early stopping.
+    device : str or torch.device, default="auto"
+        ``"auto"``: CUDA when available, else CPU; or any torch device string.
+    random_state : int, RandomState instance or None, default=None
+        Seeds every initialisation, shuffle and corruption; an int makes ``fit``
+        reproducible bit for bit on CPU.
+    verbose : int, default=0
+        Print progress per layer and per epoch when positive.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    loss_ : str
+        Reconstruction loss of the first pretraining layer.
+    corruption_ : list of Corruption or None
+        The validated per-layer copies of ``corruption``.
+    pretrain_loss_curves_ : list of list of float
+        Reconstruction loss per epoch of each layer's pretraining.
+    loss_curve_ : list of float
+        Cross-entropy per epoch of supervised fine-tuning.
+    validation_loss_curve_ : list of float or None
+        Validation cross-entropy per fine-tuning epoch, with early stopping.
+    n_iter_ : int
+        Total epochs run: pretraining of every layer plus fine-tuning.
+    net_ : AutoencoderNet
+        The skorch net of the fine-tuned classifier.
+    device_ : torch.device
+        Where the model lives.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names seen during ``fit``, when X is a DataFrame with string names.
+
+    See Also
+    --------
+    StackedDAE : the unsupervised stack, as a transformer.
+    sklearn.neural_network.MLPClassifier : the same network without pretraining.
+
+    Notes
+    -----
+    Pretraining may use more rows than the labelled ones: pass them as
+    ``fit(X, y, X_unlabeled=U)`` (in a pipeline, ``clf__X_unlabeled=U``). The
+    stack is pretrained on ``X`` and ``U`` together, then fine-tuned on ``X, y``.
+
+    References
+    ----------
+    .. [1] P. Vincent, H. Larochelle, I. Lajoie, Y. Bengio and P.-A. Manzagol,
+       "Stacked denoising autoencoders", JMLR 11, 2010.
+
+    Examples
+    --------
+    >>> from skae import StackedDAEClassifier
+    >>> from skae.datasets import load_digits_unit
+    >>> X, y = load_digits_unit()
+    >>> clf = StackedDAEClassifier(hidden_layer_sizes=(64,), n_components=32, max_iter=5,
+    ...                            fine_tune_iter=10, random_state=0).fit(X[:1500], y[:1500])
+    >>> clf.score(X[1500:], y[1500:]) > 0.85
+    True
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 10)
+    """
+
+    _parameter_constraints = {**TorchEstimatorMixin._parameter_constraints, **_STACK_CONSTRAINTS}
+
+    def __init__(
+        self,
+        n_components=128,
+        *,
+        hidden_layer_sizes=(256,),
+        corruption=MaskingNoise(rate=0.25),
+        activation="sigmoid",
+        tied_weights=False,
+        loss="auto",
+        max_iter=30,
+        fine_tune_iter=100,
+        batch_size=64,
+        lr=1e-3,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.corruption = corruption
+        self.activation = activation
+        self.tied_weights = tied_weights
+        self.loss = loss
+        self.max_iter = max_iter
+        self.fine_tune_iter = fine_tune_iter
+        self.batch_size = batch_size
+        self.lr = lr
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, X_unlabeled=None):
+        """Pretrain the stack (on ``X`` and ``X_unlabeled``), then fine-tune on ``X, y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Labelled training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        X_unlabeled : array-like of shape (n_unlabeled, n_features), default=None
+            Extra rows used only for unsupervised pretraining.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        with self._keep_state_on_error():
+            self._fit(X, y, X_unlabeled)
+        return self
+
+    def _fit(self, X, y, X_unlabeled):
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        check_classification_targets(y)
+        self.classes_, y_index = np.unique(y, return_inverse=True)
+        X_pre = X
+        if X_unlabeled is not None:
+            U = check_array(X_unlabeled, dtype=[np.float64, np.float32], input_name="X_unlabeled")
+            if U.shape[1] != X.shape[1]:
+                raise ValueError(
+                    f"X_unlabeled has {U.shape[1]} features but X has {X.shape[1]}."
+                )
+            X_pre = np.concatenate([X, U.astype(X.dtype, copy=False)])
+        device = resolve_device(self.device)
+        self.loss_ = BaseAutoencoder._resolve_loss(self, X_pre)
+        self._check_float32_range(X_pre)
+        BaseAutoencoder._check_X_for_loss(X_pre, self.loss_)
+        self.corruption_ = self._layer_corruptions()
+
+        layers = self._pretrain(self._training_tensor(X_pre, device), device, self.max_iter)
+        out_seed, net_seed, split_seed = _seeds(self.random_state, 3 * len(layers) + 3)[-3:]
+        encoder = torch.nn.Sequential(*(layer.encoder for layer in layers))
+        module = build_without_global_rng(Classifier, encoder, int(self.n_components), len(self.classes_))
+        init_weights(module.output, torch.Generator().manual_seed(out_seed), activation="identity")
+        net = self._make_net(
+            module,
+            device=device,
+            seed=net_seed,
+            split_seed=split_seed,
+            max_epochs=max(self.fine_tune_iter, 1),
+            criterion=torch.nn.CrossEntropyLoss,
+        )
+        data = TensorData(
+            self._training_tensor(X, device),
+            torch.as_tensor(y_index, dtype=torch.int64).to(device),
+        )
+        if self.fine_tune_iter:
+            self._run_epochs(net, data, self.fine_tune_iter)
+        self._stop_early_stopping(net)
+        self.net_ = net
+        history = net.history
+        self.loss_curve_ = [float(h["train_loss"]) for h in history]
+        if self.early_stopping and any("valid_loss" in h for h in history):
+            self.validation_loss_curve_ = [float(h.get("valid_loss", np.nan)) for h in history]
+        else:
+            self.validation_loss_curve_ = None
+        self.n_iter_ = len(history) + sum(len(c) for c in self.pretrain_loss_curves_)
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the output layer).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            In the order of ``classes_``; in X's floating dtype.
+        """
+        check_is_fitted(self, "net_")
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return self._map_rows(X, lambda m, xb: torch.softmax(m(xb), dim=1), len(self.classes_))
+
+    def predict(self, X):
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]

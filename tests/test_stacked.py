@@ -1,0 +1,174 @@
+"""StackedDAE and StackedDAEClassifier: greedy pretraining, fine-tuning, the SdA."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.svm import SVC
+
+from skae import MaskingNoise, StackedDAE, StackedDAEClassifier
+
+SMALL = dict(hidden_layer_sizes=(32,), n_components=16, max_iter=5, fine_tune_iter=0,
+             lr=1e-2, random_state=0)
+
+
+class SpyNoise(MaskingNoise):
+    """Masking noise that records every batch it is asked to corrupt."""
+
+    def __init__(self, rate=0.5, log=None):
+        self.rate = rate
+        self.log = log
+
+    def _corrupt(self, X, generator):
+        self.log.append(X.detach().clone())
+        return super()._corrupt(X, generator)
+
+
+def test_each_layer_trains_on_the_clean_codes_of_the_layers_below(small_digits):
+    X = small_digits[0]
+    logs = [[], []]
+    sdae = StackedDAE(
+        hidden_layer_sizes=(32,), n_components=16, max_iter=2, fine_tune_iter=0, batch_size=50,
+        random_state=0,
+        corruption=[SpyNoise(0.5, logs[0]), SpyNoise(0.5, logs[1])],
+    ).fit(X)
+    # layer 1 saw the data itself
+    seen1 = torch.cat(logs[0][:6]).double()
+    assert seen1.shape == (300, 64)
+    assert sorted(map(tuple, seen1.numpy().round(6))) == sorted(map(tuple, X.round(6)))
+    # layer 2 saw layer 1's codes of the *clean* data, not of corrupted data
+    with torch.no_grad():
+        clean_codes = sdae.encoder_[0](torch.from_numpy(X.astype(np.float32)))
+    seen2 = torch.cat(logs[1][:6])
+    assert seen2.shape == (300, 32)
+    def nearest(a, b):  # exact max-abs distance from each row of a to its nearest row of b
+        return (a[:, None, :] - b[None, :, :]).abs().amax(dim=-1).min(dim=1).values
+
+    assert nearest(seen2, clean_codes).max() < 1e-6
+    # a corrupted input would give visibly different codes
+    with torch.no_grad():
+        noisy_codes = sdae.encoder_[0](torch.from_numpy((X * (np.random.rand(*X.shape) > 0.5)).astype(np.float32)))
+    assert nearest(noisy_codes, clean_codes).max() > 1e-2
+
+
+def test_transform_is_the_clean_deterministic_top_code(small_digits):
+    X = small_digits[0].astype(np.float32)
+    sdae = StackedDAE(**{**SMALL, "corruption": MaskingNoise(0.5)}).fit(X)
+    Z = sdae.transform(X)
+    assert Z.shape == (300, 16)
+    np.testing.assert_array_equal(Z, sdae.transform(X))
+    with torch.no_grad():
+        manual = sdae.encoder_[1](sdae.encoder_[0](torch.from_numpy(X))).numpy()
+    np.testing.assert_allclose(Z, manual, rtol=1e-6)
+
+
+def test_inverse_transform_decodes_through_the_whole_stack(digits):
+    X = digits[0]
+    sdae = StackedDAE(hidden_layer_sizes=(64,), n_components=32, max_iter=10, fine_tune_iter=10,
+                      random_state=0).fit(X)
+    R = sdae.inverse_transform(sdae.transform(X))
+    assert R.shape == X.shape and R.min() >= 0 and R.max() <= 1
+    mean_error = ((X - X.mean(axis=0)) ** 2).sum(axis=1).mean()
+    assert ((X - R) ** 2).sum(axis=1).mean() < 0.6 * mean_error
+
+
+def test_one_corruption_is_copied_per_layer_and_a_list_must_match(small_digits):
+    X = small_digits[0]
+    noise = MaskingNoise(0.3)
+    sdae = StackedDAE(hidden_layer_sizes=(32, 24), n_components=16, max_iter=1, corruption=noise).fit(X)
+    assert len(sdae.corruption_) == 3
+    assert len({id(c) for c in sdae.corruption_}) == 3 and all(c is not noise for c in sdae.corruption_)
+    assert all(c.rate == 0.3 for c in sdae.corruption_)
+    with pytest.raises(ValueError, match="list of 2 processes but the stack"):
+        StackedDAE(hidden_layer_sizes=(32, 24), corruption=[noise, noise]).fit(X)
+    with pytest.raises(ValueError, match="must be a number in"):
+        StackedDAE(corruption=[MaskingNoise(0.1), MaskingNoise(2.0)], max_iter=1).fit(X)
+
+
+def test_fine_tuning_runs_end_to_end_and_counts_epochs(small_digits):
+    X = small_digits[0]
+    plain = StackedDAE(**SMALL).fit(X)
+    tuned = StackedDAE(**{**SMALL, "fine_tune_iter": 4}).fit(X)
+    assert plain.loss_curve_ == [] and len(tuned.loss_curve_) == 4
+    assert plain.n_iter_ == 10 and tuned.n_iter_ == 14
+    assert plain.pretrain_loss_curves_ == tuned.pretrain_loss_curves_  # same pretraining
+    assert not np.allclose(plain.transform(X), tuned.transform(X))  # the first layer moved too
+    assert tuned.loss_curve_[-1] < tuned.loss_curve_[0]
+
+
+def test_partial_fit_pretrains_then_trains_end_to_end(small_digits):
+    X = small_digits[0]
+    sdae = StackedDAE(**SMALL).partial_fit(X)
+    assert sdae.n_iter_ == 2 and [len(c) for c in sdae.pretrain_loss_curves_] == [1, 1]
+    sdae.partial_fit(X).partial_fit(X)
+    assert sdae.n_iter_ == 4 and len(sdae.loss_curve_) == 2
+
+
+def test_grid_search_over_the_noise_level_in_a_pipeline(small_digits):
+    X, y = small_digits
+    pipe = Pipeline([("dae", StackedDAE(**{**SMALL, "max_iter": 10, "fine_tune_iter": 10})),
+                     ("clf", SVC())])
+    gs = GridSearchCV(pipe, {"dae__corruption__rate": [0.0, 0.3]}, cv=2).fit(X, y)
+    assert gs.best_score_ > 0.5
+    assert pipe.named_steps["dae"].corruption.rate == 0.25
+
+
+def test_reproducible_and_pickles(small_digits):
+    X = small_digits[0]
+    a = StackedDAE(**{**SMALL, "fine_tune_iter": 2}).fit(X)
+    b = StackedDAE(**{**SMALL, "fine_tune_iter": 2}).fit(X)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    loaded = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(a.transform(X), loaded.transform(X))
+    np.testing.assert_array_equal(a.score_samples(X), loaded.score_samples(X))
+
+
+# ----------------------------------------------------------------- the SdA
+def test_classifier_fits_predicts_and_keeps_labels(digits):
+    X, y = digits
+    labels = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
+    clf = StackedDAEClassifier(hidden_layer_sizes=(64,), n_components=32, max_iter=5,
+                               fine_tune_iter=40, lr=3e-3, random_state=0)
+    clf.fit(X[:1200], labels[y[:1200]])
+    assert list(clf.classes_) == sorted(labels)
+    proba = clf.predict_proba(X[1200:])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    pred = clf.predict(X[1200:])
+    assert set(pred) <= set(labels)
+    assert clf.score(X[1200:], labels[y[1200:]]) > 0.9
+    assert len(clf.loss_curve_) == 40 and clf.n_iter_ == 50
+    np.testing.assert_array_equal(pred, clf.classes_[proba.argmax(axis=1)])
+
+
+def test_classifier_pretrains_with_unlabeled_rows(small_digits, digits):
+    X, y = small_digits
+    U = digits[0][1000:1400]
+    log = []
+    clf = StackedDAEClassifier(
+        hidden_layer_sizes=(16,), n_components=8, max_iter=1, fine_tune_iter=1,
+        corruption=[SpyNoise(0.2, log), None], batch_size=1000, random_state=0,
+    ).fit(X, y, X_unlabeled=U)
+    assert sum(len(b) for b in log) == 700  # 300 labelled + 400 unlabelled rows
+    with pytest.raises(ValueError, match="X_unlabeled has 10 features but X has 64"):
+        clf.fit(X, y, X_unlabeled=U[:, :10])
+
+
+def test_classifier_fine_tuning_beats_pretrained_features_alone(digits):
+    X, y = digits
+    clf_0 = StackedDAEClassifier(hidden_layer_sizes=(64,), n_components=32, max_iter=10,
+                                 fine_tune_iter=1, random_state=0).fit(X[:1200], y[:1200])
+    clf = StackedDAEClassifier(hidden_layer_sizes=(64,), n_components=32, max_iter=10,
+                               fine_tune_iter=40, random_state=0).fit(X[:1200], y[:1200])
+    assert clf.score(X[1200:], y[1200:]) > clf_0.score(X[1200:], y[1200:]) + 0.05
+
+
+def test_classifier_rejects_continuous_targets_and_is_reproducible(small_digits):
+    X, y = small_digits
+    with pytest.raises(ValueError, match="Unknown label type"):
+        StackedDAEClassifier(**SMALL).fit(X, np.linspace(0, 1, len(X)))
+    a = StackedDAEClassifier(**{**SMALL, "fine_tune_iter": 3}).fit(X, y)
+    b = pickle.loads(pickle.dumps(StackedDAEClassifier(**{**SMALL, "fine_tune_iter": 3}).fit(X, y)))
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
