@@ -172,3 +172,16 @@ def test_classifier_rejects_continuous_targets_and_is_reproducible(small_digits)
     a = StackedDAEClassifier(**{**SMALL, "fine_tune_iter": 3}).fit(X, y)
     b = pickle.loads(pickle.dumps(StackedDAEClassifier(**{**SMALL, "fine_tune_iter": 3}).fit(X, y)))
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_design_card_pipeline_with_defaults_on_digits(digits):
+    """Pipeline([("dae", StackedDAE()), ("clf", SVC())]) with the defaults (about 2 s)."""
+    from .conftest import masked
+
+    X, y = digits
+    train, test = np.arange(0, 1797, 2), np.arange(1, 1797, 2)
+    pipe = Pipeline([("dae", StackedDAE(random_state=0)), ("clf", SVC())]).fit(X[train], y[train])
+    raw = SVC().fit(X[train], y[train])
+    X_masked = masked(X[test], 0.25)
+    assert pipe.score(X[test], y[test]) > 0.96  # measured 0.968 (raw pixels 0.976)
+    assert pipe.score(X_masked, y[test]) > raw.score(X_masked, y[test]) + 0.03  # 0.886 vs 0.837
