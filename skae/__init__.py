@@ -1,18 +1,22 @@
 """skae: scikit-learn-compatible autoencoders on PyTorch, trained through skorch."""
 
 from ._net import DivergenceError
+from .contractive import ContractiveAE
 from .corruption import GaussianNoise, MaskingNoise, SaltAndPepperNoise
 from .dae import DenoisingAutoencoder
+from .sparse import SparseAE
 from .stacked import StackedDAE, StackedDAEClassifier
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ContractiveAE",
     "DenoisingAutoencoder",
     "DivergenceError",
     "GaussianNoise",
     "MaskingNoise",
     "SaltAndPepperNoise",
+    "SparseAE",
     "StackedDAE",
     "StackedDAEClassifier",
     "__version__",

@@ -9,14 +9,14 @@ subclass declares its parameters and writes ``_build_module``.
 
 import copy
 import warnings
-from abc import ABCMeta, abstractmethod
+from abc import ABCMeta
 from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_feature_names_in,
     check_array,
@@ -26,8 +26,8 @@ from sklearn.utils.validation import (
 from skorch.callbacks import EarlyStopping
 
 from ._net import AutoencoderNet, DivergenceError, TensorData, TensorSplit
-from .losses import reconstruction_loss
-from .modules import build_without_global_rng, init_weights
+from .losses import RECONSTRUCTION_LOSSES, reconstruction_loss
+from .modules import ACTIVATIONS, Autoencoder, build_without_global_rng, init_weights
 
 __all__ = ["BaseAutoencoder", "CorruptionParamMixin", "TorchEstimatorMixin", "resolve_device"]
 
@@ -83,6 +83,14 @@ def _seeds(random_state, n):
     if isinstance(random_state, np.random.RandomState):
         return [int(s) for s in random_state.randint(0, 2**31 - 1, size=n)]
     return [int(s) for s in np.random.SeedSequence(int(random_state)).generate_state(n)]
+
+
+#: Parameter constraints of the MLP autoencoders (DAE, stacks, CAE, SAE).
+MLP_CONSTRAINTS = {
+    "activation": [StrOptions(set(ACTIVATIONS))],
+    "tied_weights": ["boolean"],
+    "loss": [StrOptions({"auto", *RECONSTRUCTION_LOSSES})],
+}
 
 
 class CorruptionParamMixin:
@@ -297,7 +305,7 @@ class BaseAutoencoder(TransformerMixin, TorchEstimatorMixin, BaseEstimator, meta
     """Base class of skae's autoencoders; not for direct use.
 
     Subclasses store their parameters in ``__init__``, extend
-    ``_parameter_constraints``, and implement :meth:`_build_module`, which
+    ``_parameter_constraints``, and may override :meth:`_build_module`, which
     returns a module whose ``forward(x)`` gives ``(preactivation, code, ...)``,
     with an ``encoder`` (x -> code) and a ``decoder`` whose ``forward`` maps
     codes to data space and ``preactivation`` to the loss's input.
@@ -309,9 +317,18 @@ class BaseAutoencoder(TransformerMixin, TorchEstimatorMixin, BaseEstimator, meta
     _feature_prefix = "ae"
 
     # ------------------------------------------------------------------ hooks
-    @abstractmethod
     def _build_module(self, n_features):
-        """Return a new, not yet initialised ``torch.nn.Module``."""
+        """A new, not yet initialised ``torch.nn.Module``: by default the MLP
+        :class:`~skae.modules.Autoencoder` from ``n_components``,
+        ``hidden_layer_sizes``, ``activation``, ``tied_weights`` and ``loss_``."""
+        return Autoencoder(
+            n_features=n_features,
+            n_components=self.n_components,
+            hidden_layer_sizes=self._hidden_sizes(),
+            activation=self.activation,
+            output_activation=RECONSTRUCTION_LOSSES[self.loss_],
+            tied_weights=self.tied_weights,
+        )
 
     def _corruption_for_fit(self):
         """The corruption process applied to training batches, or ``None``."""
@@ -447,6 +464,8 @@ class BaseAutoencoder(TransformerMixin, TorchEstimatorMixin, BaseEstimator, meta
             self._check_training_X(X)
             self._check_params(None)
             self._sync_net_params(self._corruption_for_fit())
+            for name, value in self._net_kwargs().items():
+                setattr(self.net_, name, value)
             device = torch.device(self.net_.device)
             self._run_epochs(self.net_, TensorData(self._training_tensor(X, device)), 1)
             self._record_history()

@@ -170,6 +170,9 @@ class AutoencoderNet(NeuralNet):
         An initialised module.
     corruption : callable or None, default=None
         ``corruption(X, generator) -> X_tilde``; ``None`` trains a plain autoencoder.
+    regularizer : callable or None, default=None
+        ``regularizer(module, X_input, y_pred) -> scalar tensor or None``, added
+        to the loss (e.g. :class:`~skae.losses.ContractivePenalty`).
     seed : int, default=0
         Seeds the shuffling and corruption generators (created by ``initialize``).
     **kwargs
@@ -186,6 +189,7 @@ class AutoencoderNet(NeuralNet):
         optimizer=torch.optim.Adam,
         train_split=None,
         corruption=None,
+        regularizer=None,
         seed=0,
         **kwargs,
     ):
@@ -193,6 +197,7 @@ class AutoencoderNet(NeuralNet):
             module, *args, criterion=criterion, optimizer=optimizer, train_split=train_split, **kwargs
         )
         self.corruption = corruption
+        self.regularizer = regularizer
         self.seed = seed
 
     @property
@@ -276,5 +281,7 @@ class AutoencoderNet(NeuralNet):
         return loss if penalty is None else loss + penalty
 
     def penalty(self, y_pred, X=None, training=False):
-        """Regularisation term added to the loss; ``None`` here, for subclasses."""
-        return None
+        """The ``regularizer``'s term for this batch (``None`` without one)."""
+        if self.regularizer is None:
+            return None
+        return self.regularizer(self.module_, to_tensor(X, device=self.device), y_pred)

@@ -1,11 +1,9 @@
 """The denoising autoencoder of Vincent et al. (2008, 2010)."""
 
-from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils._param_validation import HasMethods
 
-from ._base import BaseAutoencoder, CorruptionParamMixin, _copy_corruption
+from ._base import MLP_CONSTRAINTS, BaseAutoencoder, CorruptionParamMixin, _copy_corruption
 from .corruption import MaskingNoise
-from .losses import RECONSTRUCTION_LOSSES
-from .modules import ACTIVATIONS, Autoencoder
 
 __all__ = ["DenoisingAutoencoder"]
 
@@ -123,10 +121,8 @@ class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
 
     _parameter_constraints = {
         **BaseAutoencoder._parameter_constraints,
+        **MLP_CONSTRAINTS,
         "corruption": [HasMethods(["__call__", "get_params", "set_params"]), None],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "tied_weights": ["boolean"],
-        "loss": [StrOptions({"auto", *RECONSTRUCTION_LOSSES})],
     }
     _feature_prefix = "dae"
 
@@ -172,13 +168,3 @@ class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
 
     def _corruption_for_fit(self):
         return self.corruption_
-
-    def _build_module(self, n_features):
-        return Autoencoder(
-            n_features=n_features,
-            n_components=self.n_components,
-            hidden_layer_sizes=self._hidden_sizes(),
-            activation=self.activation,
-            output_activation=RECONSTRUCTION_LOSSES[self.loss_],
-            tied_weights=self.tied_weights,
-        )

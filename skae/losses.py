@@ -8,7 +8,17 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["RECONSTRUCTION_LOSSES", "reconstruction_loss", "ReconstructionLoss"]
+__all__ = [
+    "RECONSTRUCTION_LOSSES",
+    "reconstruction_loss",
+    "ReconstructionLoss",
+    "jacobian_frobenius_sq",
+    "ContractivePenalty",
+    "SPARSITY_PENALTIES",
+    "l1_sparsity",
+    "kl_sparsity",
+    "SparsityPenalty",
+]
 
 #: Reconstruction losses by name, with the decoder output activation each implies.
 RECONSTRUCTION_LOSSES = {
@@ -66,3 +76,141 @@ class ReconstructionLoss(nn.Module):
 
     def forward(self, preactivation, target):
         return reconstruction_loss(preactivation, target, self.kind).mean()
+
+
+# --------------------------------------------------------------------------
+# Contractive penalty (Rifai et al., 2011)
+
+# d act(z) / dz expressed through h = act(z), for a closed form that needs
+# only the code (no second pass through the layer).
+_DERIVATIVE_FROM_OUTPUT = {
+    "Sigmoid": lambda h: h * (1 - h),
+    "Tanh": lambda h: 1 - h.square(),
+    "ReLU": lambda h: (h > 0).to(h.dtype),
+    "Identity": lambda h: torch.ones_like(h),
+    "Softplus": lambda h: -torch.expm1(-h),  # sigmoid(z) = 1 - exp(-softplus(z)), beta=1
+}
+
+
+def _single_layer(encoder):
+    """``(linear, activation_name)`` if ``encoder`` is Linear + a known activation, else None."""
+    layers = list(encoder) if isinstance(encoder, nn.Sequential) else [encoder]
+    if len(layers) != 2 or not isinstance(layers[0], nn.Linear):
+        return None
+    name = type(layers[1]).__name__
+    if name not in _DERIVATIVE_FROM_OUTPUT:
+        return None
+    if name == "Softplus" and (layers[1].beta != 1 or layers[1].threshold < 20):
+        return None
+    return layers[0], name
+
+
+def jacobian_frobenius_sq(encoder, x, code=None):
+    """Exact squared Frobenius norm of the encoder Jacobian at each row of ``x``.
+
+    ‖J_f(x)‖²_F = Σ_{j,i} (∂f_j(x)/∂x_i)². For a one-layer encoder
+    h = s(Wx + b) with an elementwise activation s, the closed form
+    Σ_j s'(z_j)² ‖W_j‖² is used (for sigmoid, s' = h(1 − h)), computed from the
+    code ``h`` alone. Any other encoder gets the full per-sample Jacobian
+    from ``torch.func`` (``vmap`` of ``jacrev``: one batched vector-Jacobian
+    product per code unit). Both are differentiable with respect to the
+    encoder's parameters.
+
+    Parameters
+    ----------
+    encoder : torch.nn.Module
+        Maps (B, D) to (B, H).
+    x : torch.Tensor of shape (B, D)
+    code : torch.Tensor of shape (B, H), default=None
+        ``encoder(x)`` if already computed (used by the closed form).
+
+    Returns
+    -------
+    norms : torch.Tensor of shape (B,)
+    """
+    single = _single_layer(encoder)
+    if single is not None:
+        linear, name = single
+        h = encoder(x) if code is None else code
+        slope = _DERIVATIVE_FROM_OUTPUT[name](h)  # (B, H)
+        row_norms = linear.weight.square().sum(dim=1)  # (H,) = ‖W_j‖²
+        return slope.square() @ row_norms
+    from torch.func import jacrev, vmap
+
+    J = vmap(jacrev(encoder))(x)  # (B, H, D)
+    return J.square().sum(dim=(1, 2))
+
+
+class ContractivePenalty:
+    """``weight`` · mean over the batch of ‖J_f(x)‖²_F, for :class:`~skae._net.AutoencoderNet`.
+
+    Parameters
+    ----------
+    weight : float
+        The contraction coefficient λ.
+    """
+
+    def __init__(self, weight):
+        self.weight = weight
+
+    def __call__(self, module, X, y_pred):
+        if self.weight == 0:
+            return None
+        code = y_pred[1] if isinstance(y_pred, (tuple, list)) else None
+        return self.weight * jacobian_frobenius_sq(module.encoder, X, code).mean()
+
+
+# --------------------------------------------------------------------------
+# Sparsity penalties (Goodfellow et al., ch. 14; Ng's sparse autoencoder)
+
+SPARSITY_PENALTIES = ("l1", "kl")
+
+
+def l1_sparsity(code):
+    """Per-sample Σ_j |h_j|: the negative log of a Laplace prior on the code, up to constants.
+
+    Returns a tensor of shape (B,).
+    """
+    return code.abs().sum(dim=1)
+
+
+def kl_sparsity(code, target):
+    """Σ_j KL(ρ ‖ ρ̂_j), ρ̂_j the mean activation of unit j over the batch.
+
+    KL(ρ ‖ ρ̂) = ρ log(ρ/ρ̂) + (1 − ρ) log((1 − ρ)/(1 − ρ̂)) for activations in
+    (0, 1); ρ̂ is clamped away from 0 and 1 for stability. Returns a scalar.
+    """
+    eps = torch.finfo(code.dtype).eps
+    rho_hat = code.mean(dim=0).clamp(eps, 1 - eps)  # (H,)
+    rho = torch.as_tensor(target, dtype=code.dtype, device=code.device)
+    kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
+    return kl.sum()
+
+
+class SparsityPenalty:
+    """``weight`` · Ω(h) for :class:`~skae._net.AutoencoderNet`.
+
+    Parameters
+    ----------
+    weight : float
+        The sparsity coefficient.
+    kind : {"l1", "kl"}
+        ``"l1"``: mean over the batch of Σ_j |h_j|. ``"kl"``: Σ_j KL(target ‖ ρ̂_j).
+    target : float
+        Target mean activation ρ for ``"kl"``.
+    """
+
+    def __init__(self, weight, kind="l1", target=0.05):
+        if kind not in SPARSITY_PENALTIES:
+            raise ValueError(f"Unknown sparsity penalty {kind!r}; choose one of {SPARSITY_PENALTIES}.")
+        self.weight = weight
+        self.kind = kind
+        self.target = target
+
+    def __call__(self, module, X, y_pred):
+        if self.weight == 0:
+            return None
+        code = y_pred[1]
+        if self.kind == "l1":
+            return self.weight * l1_sparsity(code).mean()
+        return self.weight * kl_sparsity(code, self.target)

@@ -13,11 +13,12 @@ from numbers import Integral
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._base import (
+    MLP_CONSTRAINTS,
     BaseAutoencoder,
     CorruptionParamMixin,
     TorchEstimatorMixin,
@@ -29,7 +30,6 @@ from ._net import TensorData
 from .corruption import MaskingNoise
 from .losses import RECONSTRUCTION_LOSSES
 from .modules import (
-    ACTIVATIONS,
     Autoencoder,
     Classifier,
     StackedAutoencoder,
@@ -40,10 +40,8 @@ from .modules import (
 __all__ = ["StackedDAE", "StackedDAEClassifier"]
 
 _STACK_CONSTRAINTS = {
+    **MLP_CONSTRAINTS,
     "corruption": [HasMethods(["__call__", "get_params", "set_params"]), list, tuple, None],
-    "activation": [StrOptions(set(ACTIVATIONS))],
-    "tied_weights": ["boolean"],
-    "loss": [StrOptions({"auto", *RECONSTRUCTION_LOSSES})],
     "fine_tune_iter": [Interval(Integral, 0, None, closed="left")],
 }
 
@@ -297,9 +295,6 @@ class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder)
 
     def _corruption_for_fit(self):
         return self.corruption_[0]
-
-    def _build_module(self, n_features):  # pragma: no cover - the stack is built layer by layer
-        raise NotImplementedError("StackedDAE builds its module by greedy pretraining.")
 
     def _fit_from_scratch(self, X, epochs, fine_tune_iter=None):
         fine_tune_iter = self.fine_tune_iter if fine_tune_iter is None else fine_tune_iter

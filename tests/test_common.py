@@ -10,13 +10,17 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from skae import DenoisingAutoencoder, StackedDAE, StackedDAEClassifier
+from skae import ContractiveAE, DenoisingAutoencoder, SparseAE, StackedDAE, StackedDAEClassifier
 
 # Fast settings: tiny data in the checks needs few epochs.
 ESTIMATORS = [
     DenoisingAutoencoder(max_iter=10),
     StackedDAE(hidden_layer_sizes=(16,), n_components=8, max_iter=5, fine_tune_iter=2),
     StackedDAEClassifier(hidden_layer_sizes=(16,), n_components=8, max_iter=5),
+    ContractiveAE(max_iter=10),
+    ContractiveAE(hidden_layer_sizes=(6,), n_components=4, max_iter=5),  # the torch.func path
+    SparseAE(max_iter=10),
+    SparseAE(sparsity_penalty="kl", activation="sigmoid", max_iter=10),
 ]
 
 # check name -> reason, per estimator class. Empty: every check must pass.
