@@ -34,3 +34,29 @@ def test_bench_training_quick_run(tmp_path):
     rows = json.loads(out.read_text())["rows"]
     assert {r["contender"] for r in rows} >= {"hand loop", "skae DAE (no noise)"}
     assert all(r["median_s"] > 0 for r in rows)
+
+
+@pytest.mark.slow
+def test_bench_penalties_quick_run(tmp_path):
+    out = tmp_path / "penalties.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_penalties.py"), "--quick", "--out", str(out)],
+        capture_output=True, text=True, check=True, timeout=600,
+    )
+    result = json.loads(out.read_text())
+    assert len(result["cost"]) == 14 and len(result["effects"]) == 7
+    assert all(r["ratio_to_baseline"] > 0 for r in result["cost"])
+
+
+@pytest.mark.slow
+def test_regularized_example_writes_its_figures(tmp_path):
+    pytest.importorskip("matplotlib")
+    printed = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "plot_regularized_autoencoders.py"),
+         "--out", str(tmp_path), "--max-iter", "3"],
+        capture_output=True, text=True, check=True, timeout=600,
+    ).stdout
+    for name in ("regularized_filters.png", "regularized_codes.png"):
+        png = (tmp_path / name).read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    assert "SparseAE (L1, sparsity=0.1)" in printed
