@@ -5,12 +5,14 @@ from .contractive import ContractiveAE
 from .corruption import GaussianNoise, MaskingNoise, SaltAndPepperNoise
 from .dae import DenoisingAutoencoder
 from .sparse import SparseAE
+from .vae import DVAE, VAE
 from .stacked import StackedDAE, StackedDAEClassifier
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "ContractiveAE",
+    "DVAE",
     "DenoisingAutoencoder",
     "DivergenceError",
     "GaussianNoise",
@@ -19,5 +21,6 @@ __all__ = [
     "SparseAE",
     "StackedDAE",
     "StackedDAEClassifier",
+    "VAE",
     "__version__",
 ]

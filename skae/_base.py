@@ -371,7 +371,7 @@ class BaseAutoencoder(TransformerMixin, TorchEstimatorMixin, BaseEstimator, meta
     def _check_X_for_loss(X, loss):
         if loss == "cross_entropy" and X.size and (X.min() < 0 or X.max() > 1):
             raise ValueError(
-                "loss='cross_entropy' needs X in [0, 1], but X spans "
+                "loss='cross_entropy' (a Bernoulli likelihood) needs X in [0, 1], but X spans "
                 f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler) or use "
                 "loss='squared_error'."
             )

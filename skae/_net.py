@@ -19,10 +19,11 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback
 from skorch.utils import to_tensor
 
-from .losses import ReconstructionLoss
+from .losses import ReconstructionLoss, variational_bound
 
 __all__ = [
     "AutoencoderNet",
+    "VariationalNet",
     "BatchIterator",
     "DivergenceCheck",
     "DivergenceError",
@@ -257,12 +258,15 @@ class AutoencoderNet(NeuralNet):
         )
 
     # --- training step -----------------------------------------------------
+    def _corrupts(self):
+        corruption = self.corruption
+        return corruption is not None and not getattr(corruption, "is_identity", False)
+
     def corrupt(self, X):
         """Apply the training corruption to a batch (a new tensor, or ``X`` itself)."""
-        corruption = self.corruption
-        if corruption is None or getattr(corruption, "is_identity", False):
+        if not self._corrupts():
             return X
-        return corruption(X, self.noise_generator_)
+        return self.corruption(X, self.noise_generator_)
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
@@ -285,3 +289,55 @@ class AutoencoderNet(NeuralNet):
         if self.regularizer is None:
             return None
         return self.regularizer(self.module_, to_tensor(X, device=self.device), y_pred)
+
+
+class VariationalNet(AutoencoderNet):
+    """skorch net of a (denoising) variational autoencoder.
+
+    The module's ``forward`` gives the posterior parameters; the loss is the
+    negative variational bound of the clean batch (:func:`~skae.losses.variational_bound`),
+    with ε drawn from the net's noise generator. With a corruption, the
+    encoder sees x̃ ~ p(x̃|x) and the bound is the denoising bound of Im et
+    al. (2017); each batch is replicated ``n_corruptions`` times (M corrupted
+    copies) before corruption.
+
+    Parameters
+    ----------
+    module : VariationalAutoencoder
+    n_samples : int, default=1
+        K, samples of z per (corrupted) input.
+    objective : {"elbo", "iwae"}, default="elbo"
+    beta : float, default=1.0
+    n_corruptions : int, default=1
+        M, corrupted copies of each input per step.
+    **kwargs
+        Passed to :class:`AutoencoderNet`.
+    """
+
+    def __init__(self, module, *args, n_samples=1, objective="elbo", beta=1.0, n_corruptions=1,
+                 **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.n_samples = n_samples
+        self.objective = objective
+        self.beta = beta
+        self.n_corruptions = n_corruptions
+
+    def train_step_single(self, batch, **fit_params):
+        Xi, yi = batch
+        if self.n_corruptions > 1 and self._corrupts():
+            Xi, yi = Xi.repeat(self.n_corruptions, 1), yi.repeat(self.n_corruptions, 1)
+        return super().train_step_single((Xi, yi), **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        mu, log_var = y_pred
+        bound = variational_bound(
+            self.module_,
+            mu,
+            log_var,
+            to_tensor(y_true, device=self.device),
+            n_samples=self.n_samples,
+            objective=self.objective,
+            beta=self.beta,
+            generator=self.noise_generator_,
+        )
+        return -bound.mean()

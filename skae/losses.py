@@ -4,6 +4,8 @@ Losses are summed over features and averaged over samples, the papers'
 convention, so that penalty weights mean the same whatever the input width.
 """
 
+import math
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -18,6 +20,12 @@ __all__ = [
     "l1_sparsity",
     "kl_sparsity",
     "SparsityPenalty",
+    "LIKELIHOODS",
+    "OBJECTIVES",
+    "gaussian_kl",
+    "log_normal_standard",
+    "log_likelihood",
+    "variational_bound",
 ]
 
 #: Reconstruction losses by name, with the decoder output activation each implies.
@@ -214,3 +222,81 @@ class SparsityPenalty:
         if self.kind == "l1":
             return self.weight * l1_sparsity(code).mean()
         return self.weight * kl_sparsity(code, self.target)
+
+
+# --------------------------------------------------------------------------
+# Variational bounds (Kingma & Welling, 2014; Burda et al., 2016; Im et al., 2017)
+
+LIKELIHOODS = ("bernoulli", "gaussian")
+OBJECTIVES = ("elbo", "iwae")
+_LOG_2PI = math.log(2 * math.pi)
+
+
+def gaussian_kl(mu, log_var):
+    """KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j (μ_j² + σ_j² − 1 − log σ_j²), shape (B,)."""
+    return 0.5 * (mu.square() + log_var.exp() - 1 - log_var).sum(dim=-1)
+
+
+def log_normal_standard(z):
+    """log N(z; 0, I) summed over the last axis."""
+    return -0.5 * (z.square() + _LOG_2PI).sum(dim=-1)
+
+
+def log_likelihood(decoder_output, x, likelihood, log_var=None):
+    """log p(x|z) summed over features.
+
+    ``decoder_output``: logits (Bernoulli) or means (Gaussian), shape (..., D);
+    ``log_var``: the Gaussian's per-feature log-variance, shape (D,).
+    """
+    if likelihood == "bernoulli":
+        return -F.binary_cross_entropy_with_logits(
+            decoder_output, x.expand_as(decoder_output), reduction="none"
+        ).sum(dim=-1)
+    if likelihood == "gaussian":
+        return -0.5 * ((x - decoder_output).square() / log_var.exp() + log_var + _LOG_2PI).sum(dim=-1)
+    raise ValueError(f"Unknown likelihood {likelihood!r}; choose one of {LIKELIHOODS}.")
+
+
+def variational_bound(module, mu, log_var, x, *, n_samples=1, objective="elbo", beta=1.0,
+                      generator=None, eps=None):
+    """Per-sample lower bound on log p(x), in nats (shape (B,)).
+
+    ``"elbo"``: 1/K Σ_k log p(x|z_k) − β KL(q(z|x) ‖ p(z)), with the KL in
+    closed form. ``"iwae"``: log 1/K Σ_k w_k with
+    log w_k = log p(x|z_k) + β (log p(z_k) − log q(z_k|x)) (Burda et al.),
+    which is ≥ the ELBO and tightens as K grows (for β = 1).
+    z_k = μ + σ ε_k (the reparameterisation trick).
+
+    Parameters
+    ----------
+    module : VariationalAutoencoder
+        Supplies ``decoder.preactivation`` and ``likelihood``/``log_var``.
+    mu, log_var : torch.Tensor of shape (B, H)
+        Posterior parameters, computed from the (possibly corrupted) input.
+    x : torch.Tensor of shape (B, D)
+        The clean data whose likelihood is bounded.
+    n_samples : int, default=1
+        K, samples of z per data point.
+    objective : {"elbo", "iwae"}, default="elbo"
+    beta : float, default=1.0
+        Weight of the KL (ELBO) or of the prior/posterior ratio (IWAE); a bound on
+        log p(x) only for β = 1.
+    generator : torch.Generator, default=None
+        Source of ε when ``eps`` is not given.
+    eps : torch.Tensor of shape (K, B, H), default=None
+        The standard normal draws, for reproducible evaluation and tests.
+    """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"Unknown objective {objective!r}; choose one of {OBJECTIVES}.")
+    if eps is None:
+        eps = torch.randn((n_samples, *mu.shape), generator=generator, device=mu.device, dtype=mu.dtype)
+    std = (0.5 * log_var).exp()
+    z = mu + std * eps  # (K, B, H)
+    K, B, H = z.shape
+    output = module.decoder.preactivation(z.reshape(K * B, H)).reshape(K, B, -1)
+    log_px = log_likelihood(output, x, module.likelihood, module.log_var)  # (K, B)
+    if objective == "elbo":
+        return log_px.mean(dim=0) - beta * gaussian_kl(mu, log_var)
+    log_q = -0.5 * (eps.square() + log_var + _LOG_2PI).sum(dim=-1)  # log q(z|x), (K, B)
+    log_w = log_px + beta * (log_normal_standard(z) - log_q)
+    return torch.logsumexp(log_w, dim=0) - math.log(K)

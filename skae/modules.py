@@ -18,6 +18,9 @@ __all__ = [
     "Autoencoder",
     "StackedAutoencoder",
     "Classifier",
+    "mlp",
+    "GaussianEncoder",
+    "VariationalAutoencoder",
     "build_without_global_rng",
     "init_weights",
 ]
@@ -257,3 +260,72 @@ class Classifier(nn.Module):
 
     def forward(self, x):  # (B, n_features) -> (B, n_classes) logits
         return self.output(self.encoder(x))
+
+
+def mlp(sizes, activation, final_activation=True):
+    """``Linear`` layers through ``sizes`` with ``activation`` between them
+    (and after the last one when ``final_activation``)."""
+    layers = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(fan_in, fan_out))
+        if final_activation or i < len(sizes) - 2:
+            layers.append(make_activation(activation))
+    return nn.Sequential(*layers)
+
+
+class GaussianEncoder(nn.Module):
+    """Inference network q(z|x) = N(μ(x), diag σ²(x)).
+
+    An MLP trunk through ``hidden_layer_sizes`` then two linear heads;
+    ``forward(x)`` returns ``(mu, log_var)``, each of shape (B, n_components).
+    """
+
+    def __init__(self, n_features, n_components, hidden_layer_sizes=(), activation="relu"):
+        super().__init__()
+        sizes = [n_features, *hidden_layer_sizes]
+        self.trunk = mlp(sizes, activation) if hidden_layer_sizes else nn.Identity()
+        self.mean = nn.Linear(sizes[-1], n_components)
+        self.log_var = nn.Linear(sizes[-1], n_components)
+
+    def forward(self, x):  # (B, D) -> ((B, H), (B, H))
+        h = self.trunk(x)
+        return self.mean(h), self.log_var(h)
+
+
+class VariationalAutoencoder(nn.Module):
+    """A VAE: Gaussian encoder, MLP decoder, standard normal prior.
+
+    Parameters
+    ----------
+    n_features : int
+    n_components : int
+        Latent size.
+    hidden_layer_sizes : tuple of int, default=(256,)
+        Encoder trunk widths; the decoder mirrors them.
+    activation : str, default="relu"
+    likelihood : {"bernoulli", "gaussian"}, default="bernoulli"
+        ``"bernoulli"``: the decoder gives logits and ``forward`` of the decoder
+        the pixel probabilities. ``"gaussian"``: the decoder gives the mean and
+        ``log_var`` holds one learned log-variance per feature (homoscedastic
+        across samples, shared by every z).
+
+    Notes
+    -----
+    ``forward(x)`` returns the posterior parameters ``(mu, log_var)``.
+    """
+
+    def __init__(self, n_features, n_components, hidden_layer_sizes=(256,), activation="relu",
+                 likelihood="bernoulli"):
+        super().__init__()
+        self.likelihood = likelihood
+        self.encoder = GaussianEncoder(n_features, n_components, hidden_layer_sizes, activation)
+        sizes = [n_components, *reversed(hidden_layer_sizes), n_features]
+        output = "sigmoid" if likelihood == "bernoulli" else "identity"
+        self.decoder = Decoder(mlp(sizes, activation, final_activation=False), make_activation(output))
+        if likelihood == "gaussian":
+            self.log_var = nn.Parameter(torch.zeros(n_features))
+        else:
+            self.log_var = None
+
+    def forward(self, x):
+        return self.encoder(x)

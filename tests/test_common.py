@@ -10,7 +10,15 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from skae import ContractiveAE, DenoisingAutoencoder, SparseAE, StackedDAE, StackedDAEClassifier
+from skae import (
+    DVAE,
+    VAE,
+    ContractiveAE,
+    DenoisingAutoencoder,
+    SparseAE,
+    StackedDAE,
+    StackedDAEClassifier,
+)
 
 # Fast settings: tiny data in the checks needs few epochs.
 ESTIMATORS = [
@@ -21,6 +29,8 @@ ESTIMATORS = [
     ContractiveAE(hidden_layer_sizes=(6,), n_components=4, max_iter=5),  # the torch.func path
     SparseAE(max_iter=10),
     SparseAE(sparsity_penalty="kl", activation="sigmoid", max_iter=10),
+    VAE(max_iter=10),
+    DVAE(max_iter=10, objective="iwae", n_samples=3, n_corruptions=2),
 ]
 
 # check name -> reason, per estimator class. Empty: every check must pass.

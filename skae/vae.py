@@ -1,0 +1,511 @@
+"""Variational autoencoders: VAE (Kingma & Welling, 2014; Burda et al., 2016) and
+the denoising VAE / DIWAE (Im, Ahn, Memisevic & Bengio, 2017)."""
+
+import hashlib
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import BaseAutoencoder, CorruptionParamMixin, _copy_corruption, _seeds
+from ._net import VariationalNet
+from .corruption import SaltAndPepperNoise
+from .losses import LIKELIHOODS, OBJECTIVES, variational_bound
+from .modules import ACTIVATIONS, VariationalAutoencoder
+
+__all__ = ["VAE", "DVAE"]
+
+_LIKELIHOOD_LOSS = {"bernoulli": "cross_entropy", "gaussian": "squared_error"}
+
+
+class VAE(BaseAutoencoder):
+    """Variational autoencoder with a Gaussian encoder and a Bernoulli or Gaussian decoder.
+
+    q(z|x) = N(μ(x), diag σ²(x)), prior p(z) = N(0, I), decoder p(x|z) Bernoulli
+    (binary or [0, 1] data, computed from logits) or Gaussian (real data, with
+    one learned variance per feature). Trained by maximising the ELBO
+    (Kingma & Welling, 2014) or, with ``objective="iwae"``, the
+    importance-weighted bound with K = ``n_samples`` samples (Burda et al., 2016).
+
+    Parameters
+    ----------
+    n_components : int, default=16
+        Latent size; :meth:`transform` returns the posterior mean μ(x).
+    hidden_layer_sizes : tuple of int, default=(256,)
+        Encoder trunk widths; the decoder mirrors them.
+    activation : str, default="relu"
+        Activation of the hidden layers.
+    likelihood : {"auto", "bernoulli", "gaussian"}, default="auto"
+        Decoder distribution. ``"auto"``: Bernoulli for data in [0, 1], else
+        Gaussian (stored in ``likelihood_``).
+    objective : {"elbo", "iwae"}, default="elbo"
+        Training bound.
+    n_samples : int, default=1
+        K, samples of z per data point in training (and for the ELBO's
+        reconstruction term in :meth:`score_samples`).
+    beta : float, default=1.0
+        Weight of the KL term in training (β-VAE). :meth:`score_samples` always
+        reports the β = 1 bound.
+    max_iter : int, default=100
+        Number of epochs.
+    batch_size : int, default=64
+        Mini-batch size.
+    lr : float, default=1e-3
+        Adam learning rate.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` and stop when the validation bound has
+        not improved by a relative ``tol`` for ``n_iter_no_change`` epochs,
+        restoring the best weights.
+    validation_fraction : float, default=0.1
+        Held-out fraction for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Relative improvement that counts for early stopping.
+    device : str or torch.device, default="auto"
+        ``"auto"``: CUDA when available, else CPU; or any torch device string.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling and sampling in training, and the
+        Monte Carlo noise of :meth:`score_samples` and :meth:`log_likelihood`.
+    verbose : int, default=0
+        Print a line of losses per epoch when positive.
+
+    Attributes
+    ----------
+    likelihood_ : str
+        The decoder likelihood used.
+    loss_ : str
+        ``"cross_entropy"`` (Bernoulli) or ``"squared_error"`` (Gaussian).
+    n_iter_ : int
+        Number of epochs run.
+    loss_curve_ : list of float
+        Negative training bound per epoch (nats per sample).
+    validation_loss_curve_ : list of float or None
+        Negative validation bound per epoch, with early stopping.
+    encoder_ : torch.nn.Module
+        The inference network; ``encoder_(x)`` gives ``(mu, log_var)``.
+    decoder_ : torch.nn.Module
+        The generative network; ``decoder_(z)`` gives the mean of p(x|z).
+    net_ : VariationalNet
+        The trained skorch net.
+    device_ : torch.device
+        Where the model lives.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names seen during ``fit``, when X is a DataFrame with string names.
+
+    See Also
+    --------
+    DVAE : the same model trained with the denoising criterion.
+
+    Notes
+    -----
+    :meth:`score_samples` is a Monte Carlo estimate. Its noise is drawn per row
+    from a seed derived from the row's bytes and ``random_state``, so a row's
+    score does not depend on the other rows in the call, and repeated calls agree.
+
+    References
+    ----------
+    .. [1] D. P. Kingma and M. Welling, "Auto-encoding variational Bayes", ICLR 2014.
+    .. [2] Y. Burda, R. Grosse and R. Salakhutdinov, "Importance weighted
+       autoencoders", ICLR 2016.
+
+    Examples
+    --------
+    >>> from skae import VAE
+    >>> from skae.datasets import load_digits_unit
+    >>> X, _ = load_digits_unit()
+    >>> X = (X > 0.5).astype(float)
+    >>> vae = VAE(n_components=8, max_iter=5, random_state=0).fit(X)
+    >>> vae.transform(X).shape, vae.likelihood_
+    ((1797, 8), 'bernoulli')
+    >>> bool(vae.log_likelihood(X[:20], n_samples=100).mean() >= vae.score(X[:20]) - 1)
+    True
+    >>> vae.sample(3, random_state=0).shape
+    (3, 64)
+    """
+
+    _parameter_constraints = {
+        **BaseAutoencoder._parameter_constraints,
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "likelihood": [StrOptions({"auto", *LIKELIHOODS})],
+        "objective": [StrOptions(set(OBJECTIVES))],
+        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "beta": [Interval(Real, 0, None, closed="left")],
+    }
+    _feature_prefix = "vae"
+
+    def __init__(
+        self,
+        n_components=16,
+        *,
+        hidden_layer_sizes=(256,),
+        activation="relu",
+        likelihood="auto",
+        objective="elbo",
+        n_samples=1,
+        beta=1.0,
+        max_iter=100,
+        batch_size=64,
+        lr=1e-3,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.likelihood = likelihood
+        self.objective = objective
+        self.n_samples = n_samples
+        self.beta = beta
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.lr = lr
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------- training
+    def _resolve_loss(self, X):
+        likelihood = self.likelihood
+        if likelihood == "auto":
+            in_unit = X.size == 0 or (X.min() >= 0 and X.max() <= 1)
+            likelihood = "bernoulli" if in_unit else "gaussian"
+        self.likelihood_ = likelihood
+        # The seed of the evaluation noise (score_samples, log_likelihood).
+        self._score_key = _seeds(self.random_state, 4)[3].to_bytes(8, "little")
+        return _LIKELIHOOD_LOSS[likelihood]
+
+    def _build_module(self, n_features):
+        return VariationalAutoencoder(
+            n_features=n_features,
+            n_components=self.n_components,
+            hidden_layer_sizes=self._hidden_sizes(),
+            activation=self.activation,
+            likelihood=self.likelihood_,
+        )
+
+    _net_class = VariationalNet
+
+    def _net_kwargs(self):
+        return {
+            "n_samples": int(self.n_samples),
+            "objective": self.objective,
+            "beta": float(self.beta),
+        }
+
+    def _build_net(self, n_features, device, max_epochs):
+        module_seed, net_seed, split_seed = _seeds(self.random_state, 3)
+        module = self._init_module(self._build_module, module_seed, n_features)
+        return self._make_net(
+            module,
+            device=device,
+            seed=net_seed,
+            split_seed=split_seed,
+            max_epochs=max_epochs,
+            corruption=self._corruption_for_fit(),
+            net_class=VariationalNet,
+            **self._net_kwargs(),
+        )
+
+    # ------------------------------------------------------------ inference
+    def transform(self, X):
+        """Posterior mean μ(x) (deterministic).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+        """
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        return self._map_rows(X, lambda m, xb: m.encoder(xb)[0], self.n_components)
+
+    def _row_noise(self, xb, n_samples):
+        """ε of shape (K, B, H), each row's from a seed hashed from its bytes."""
+        rows = xb.detach().cpu().numpy()
+        eps = torch.empty((n_samples, len(rows), self.n_components), dtype=xb.dtype)
+        generator = torch.Generator()
+        for i, row in enumerate(rows):
+            digest = hashlib.blake2b(row.tobytes(), digest_size=8, key=self._score_key).digest()
+            generator.manual_seed(int.from_bytes(digest, "little") >> 1)
+            eps[:, i] = torch.randn((n_samples, self.n_components), generator=generator, dtype=xb.dtype)
+        return eps.to(xb.device)
+
+    def _bound(self, X, objective, n_samples):
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        self._check_X_for_loss(X, self.loss_)
+        # keep the memory of one chunk's K decoded samples bounded (~64 MB)
+        chunk = max(1, min(4096, (2**24) // max(1, n_samples * self.n_features_in_)))
+
+        def bound(module, xb):
+            out = []
+            for start in range(0, len(xb), chunk):
+                x = xb[start : start + chunk]
+                mu, log_var = module.encoder(x)
+                out.append(variational_bound(
+                    module, mu, log_var, x, n_samples=n_samples, objective=objective,
+                    eps=self._row_noise(x, n_samples),
+                ))
+            return torch.cat(out)[:, None]
+
+        return self._map_rows(X, bound, 1)[:, 0]
+
+    def score_samples(self, X):
+        """Evidence lower bound (ELBO) of each sample, in nats (higher is better).
+
+        log p(x) ≥ E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)), estimated with
+        ``n_samples`` draws of z and the KL in closed form, on the clean input,
+        with β = 1 whatever the training β. Reproducible: the draws depend
+        only on each row and ``random_state``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        elbo : ndarray of shape (n_samples,)
+        """
+        return self._bound(X, "elbo", int(self.n_samples))
+
+    def log_likelihood(self, X, n_samples=1000):
+        """Importance-sampled estimate of log p(x) per sample, in nats.
+
+        The importance-weighted bound with K = ``n_samples`` draws from q(z|x)
+        (Burda et al., 2016): a lower bound that converges to log p(x) as K
+        grows, the "test NLL" that papers report (with the sign flipped).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        n_samples : int, default=1000
+            Importance samples per data point (processed in batches).
+
+        Returns
+        -------
+        log_px : ndarray of shape (n_samples,)
+        """
+        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        return self._bound(X, "iwae", int(n_samples))
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw new data from the model: z ~ N(0, I), then x ~ p(x|z).
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws (torch's global random state is not used).
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+            Binary (0/1) for a Bernoulli decoder; real for a Gaussian one.
+        """
+        check_is_fitted(self, "net_")
+        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        seed = _seeds(random_state, 1)[0]
+        generator = torch.Generator().manual_seed(seed)
+        module = self._inference_module(torch.float32)
+        with torch.no_grad():
+            z = torch.randn((n_samples, self.n_components), generator=generator)
+            output = module.decoder.preactivation(z.to(self.device_)).cpu()
+            if self.likelihood_ == "bernoulli":
+                u = torch.rand(output.shape, generator=generator)
+                x = (u < torch.sigmoid(output)).to(torch.float32)
+            else:
+                std = (0.5 * module.log_var.detach().cpu()).exp()
+                x = output + std * torch.randn(output.shape, generator=generator)
+        return x.numpy().astype(np.float64)
+
+
+class DVAE(CorruptionParamMixin, VAE):
+    """Denoising variational autoencoder (DVAE), and DIWAE with ``objective="iwae"``.
+
+    The encoder sees a corrupted x̃ ~ p(x̃|x) and the decoder reconstructs the
+    clean x: training maximises the denoising variational bound of Im et al.
+    (2017, eq. 6), E_{p(x̃|x)} E_{q(z|x̃)}[log p(x, z) / q(z|x̃)], estimated with
+    ``n_corruptions`` corrupted copies (M) × ``n_samples`` draws of z (K);
+    ``objective="iwae"`` gives the importance-weighted DIWAE bound. At
+    evaluation the model is scored on clean inputs with the standard bounds
+    (:meth:`score_samples`, :meth:`log_likelihood`), so VAE and DVAE numbers
+    compare directly.
+
+    The denoising bound is a valid lower bound on log p(x) for the model with
+    the corruption-marginalised posterior q̃(z|x) = E_{p(x̃|x)} q(z|x̃), which
+    is what training optimises. It does not guarantee that the clean-input
+    ELBO or the test likelihood improve; whether they do is an empirical
+    question (see ``docs/vae.md``).
+
+    Parameters
+    ----------
+    n_components : int, default=16
+        Latent size; :meth:`transform` returns the posterior mean μ(x).
+    hidden_layer_sizes : tuple of int, default=(256,)
+        Encoder trunk widths; the decoder mirrors them.
+    corruption : Corruption or None, default=SaltAndPepperNoise(rate=0.1)
+        The corruption process p(x̃|x), used only in training. Grid-searchable
+        as ``corruption__rate``.
+    n_corruptions : int, default=1
+        M, corrupted copies of each training input per step.
+    activation : str, default="relu"
+        Activation of the hidden layers.
+    likelihood : {"auto", "bernoulli", "gaussian"}, default="auto"
+        Decoder distribution; ``"auto"``: Bernoulli for data in [0, 1], else Gaussian.
+    objective : {"elbo", "iwae"}, default="elbo"
+        ``"elbo"``: DVAE; ``"iwae"``: DIWAE.
+    n_samples : int, default=1
+        K, samples of z per corrupted input.
+    beta : float, default=1.0
+        Weight of the KL term in training.
+    max_iter : int, default=100
+        Number of epochs.
+    batch_size : int, default=64
+        Mini-batch size.
+    lr : float, default=1e-3
+        Adam learning rate.
+    early_stopping : bool, default=False
+        Stop on the (corruption-free) validation bound; see :class:`VAE`.
+    validation_fraction : float, default=0.1
+        Held-out fraction for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Relative improvement that counts for early stopping.
+    device : str or torch.device, default="auto"
+        ``"auto"``: CUDA when available, else CPU; or any torch device string.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling, corruption, sampling, and the
+        evaluation noise.
+    verbose : int, default=0
+        Print a line of losses per epoch when positive.
+
+    Attributes
+    ----------
+    corruption_ : Corruption or None
+        The validated copy of ``corruption`` used in training.
+    likelihood_ : str
+        The decoder likelihood used.
+    loss_ : str
+        ``"cross_entropy"`` (Bernoulli) or ``"squared_error"`` (Gaussian).
+    n_iter_ : int
+        Number of epochs run.
+    loss_curve_ : list of float
+        Negative training (denoising) bound per epoch.
+    validation_loss_curve_ : list of float or None
+        Negative clean validation bound per epoch, with early stopping.
+    encoder_ : torch.nn.Module
+        The inference network; ``encoder_(x)`` gives ``(mu, log_var)``.
+    decoder_ : torch.nn.Module
+        The generative network; ``decoder_(z)`` gives the mean of p(x|z).
+    net_ : VariationalNet
+        The trained skorch net.
+    device_ : torch.device
+        Where the model lives.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names seen during ``fit``, when X is a DataFrame with string names.
+
+    See Also
+    --------
+    VAE : the same model without corruption.
+
+    References
+    ----------
+    .. [1] D. J. Im, S. Ahn, R. Memisevic and Y. Bengio, "Denoising criterion for
+       variational auto-encoding framework", AAAI 2017.
+
+    Examples
+    --------
+    >>> from skae import DVAE, SaltAndPepperNoise
+    >>> from skae.datasets import load_digits_unit
+    >>> X, _ = load_digits_unit()
+    >>> X = (X > 0.5).astype(float)
+    >>> dvae = DVAE(corruption=SaltAndPepperNoise(rate=0.1), objective="iwae", n_samples=5,
+    ...             max_iter=3, random_state=0).fit(X)
+    >>> dvae.score_samples(X[:4]).shape
+    (4,)
+    """
+
+    _parameter_constraints = {
+        **VAE._parameter_constraints,
+        "corruption": [HasMethods(["__call__", "get_params", "set_params"]), None],
+        "n_corruptions": [Interval(Integral, 1, None, closed="left")],
+    }
+    _feature_prefix = "dvae"
+
+    def __init__(
+        self,
+        n_components=16,
+        *,
+        hidden_layer_sizes=(256,),
+        corruption=SaltAndPepperNoise(rate=0.1),
+        n_corruptions=1,
+        activation="relu",
+        likelihood="auto",
+        objective="elbo",
+        n_samples=1,
+        beta=1.0,
+        max_iter=100,
+        batch_size=64,
+        lr=1e-3,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            n_components=n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            likelihood=likelihood,
+            objective=objective,
+            n_samples=n_samples,
+            beta=beta,
+            max_iter=max_iter,
+            batch_size=batch_size,
+            lr=lr,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.corruption = corruption
+        self.n_corruptions = n_corruptions
+
+    def _check_params(self, X):
+        self.corruption_ = _copy_corruption(self.corruption)
+
+    def _corruption_for_fit(self):
+        return self.corruption_
+
+    def _net_kwargs(self):
+        return {**super()._net_kwargs(), "n_corruptions": int(self.n_corruptions)}
