@@ -60,3 +60,28 @@ def test_regularized_example_writes_its_figures(tmp_path):
         png = (tmp_path / name).read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     assert "SparseAE (L1, sparsity=0.1)" in printed
+
+
+@pytest.mark.slow
+def test_bench_vae_quick_run(tmp_path):
+    out = tmp_path / "vae.json"
+    printed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_vae.py"), "--quick", "--out", str(out)],
+        capture_output=True, text=True, check=True, timeout=600,
+    ).stdout
+    result = json.loads(out.read_text())
+    assert len(result["rows"]) == 2 * 3 * 4  # architectures x models x noise levels
+    assert 15 < result["bernoulli_baseline_nll"] < 40
+    assert "Did the denoising criterion help?" in printed
+
+
+@pytest.mark.slow
+def test_vae_example_writes_its_figures(tmp_path):
+    pytest.importorskip("matplotlib")
+    subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "plot_vae_digits.py"), "--out", str(tmp_path), "--max-iter", "3"],
+        capture_output=True, text=True, check=True, timeout=600,
+    )
+    for name in ("vae_latent_map.png", "vae_samples.png"):
+        png = (tmp_path / name).read_bytes()
+        assert png[:8] == b"\\x89PNG\\r\\n\\x1a\\n" and len(png) > 10_000
