@@ -84,4 +84,4 @@ def test_vae_example_writes_its_figures(tmp_path):
     )
     for name in ("vae_latent_map.png", "vae_samples.png"):
         png = (tmp_path / name).read_bytes()
-        assert png[:8] == b"\\x89PNG\\r\\n\\x1a\\n" and len(png) > 10_000
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2_000
