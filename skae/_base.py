@@ -72,6 +72,11 @@ def resolve_device(device):
     return dev
 
 
+def _fused_optimizer_supported(device):
+    """Fused Adam (one kernel for every parameter) where torch has it: CPU and CUDA."""
+    return torch.device(device).type in ("cpu", "cuda")
+
+
 def _seeds(random_state, n):
     """Draw ``n`` independent 32-bit seeds from ``random_state``.
 
@@ -219,6 +224,7 @@ class TorchEstimatorMixin:
             )
         params = dict(
             lr=self.lr,
+            optimizer__fused=_fused_optimizer_supported(device),
             max_epochs=max_epochs,
             batch_size=self.batch_size,
             train_split=train_split,
