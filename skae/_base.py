@@ -273,6 +273,12 @@ class TorchEstimatorMixin:
         for group in net.optimizer_.param_groups:
             group["lr"] = self.lr
         net.batch_size = self.batch_size
+        if bool(net.verbose) != bool(self.verbose):  # PrintLog is a callback only when verbose
+            net.verbose = int(self.verbose)
+            kept = [(n, cb) for n, cb in net.callbacks_ if n != "early_stopping"]
+            net.initialize_callbacks()
+            if not any(n == "early_stopping" for n, _ in kept):
+                net.callbacks_ = [(n, cb) for n, cb in net.callbacks_ if n != "early_stopping"]
         net.verbose = int(self.verbose)
         net.corruption = corruption
 
@@ -289,7 +295,6 @@ class TorchEstimatorMixin:
             module = copy.deepcopy(module).to(dtype)
         return module.eval()
 
-    @torch.no_grad()
     def _map_rows(self, X, fn, width):
         """Apply ``fn(module, x_batch) -> tensor (B, width)`` to ``X`` in chunks.
 
@@ -301,9 +306,14 @@ class TorchEstimatorMixin:
         device = self.device_
         out = np.empty((X.shape[0], width), dtype=X.dtype)
         step = max(self._inference_chunk_rows, int(self.batch_size))
-        for start in range(0, X.shape[0], step):
-            xb = torch.as_tensor(np.array(X[start : start + step], dtype=X.dtype)).to(device)
-            out[start : start + step] = fn(module, xb).cpu().numpy()
+        with torch.inference_mode():
+            for start in range(0, X.shape[0], step):
+                chunk = X[start : start + step]
+                if not (isinstance(chunk, np.ndarray) and type(chunk) is np.ndarray
+                        and chunk.flags.c_contiguous and chunk.flags.writeable):
+                    chunk = np.array(chunk, dtype=X.dtype, order="C")  # e.g. a memmap slice
+                result = fn(module, torch.from_numpy(chunk).to(device))
+                out[start : start + step] = result.cpu().numpy()
         return out
 
 

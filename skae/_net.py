@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
+from skorch.history import History
 from skorch.utils import TeeGenerator, to_tensor
 
 from .losses import ReconstructionLoss, variational_bound
@@ -155,6 +156,21 @@ class DivergenceCheck(Callback):
             )
 
 
+class BatchHistory(History):
+    """skorch's History with per-batch records through plain list access.
+
+    ``History.__getitem__`` parses tuple keys on every call, which costs
+    microseconds per batch on small models; these two per-batch methods
+    bypass it and produce the same records.
+    """
+
+    def new_batch(self):
+        list.__getitem__(self, -1)["batches"].append({})
+
+    def record_batch(self, attr, value):
+        list.__getitem__(self, -1)["batches"][-1][attr] = value
+
+
 def _cpu_generator(seed):
     return torch.Generator().manual_seed(int(seed))
 
@@ -204,7 +220,32 @@ class AutoencoderNet(NeuralNet):
 
     @property
     def _default_callbacks(self):
-        return [*super()._default_callbacks, ("divergence_check", DivergenceCheck())]
+        # PrintLog formats a table every epoch even when silent: include it only when verbose.
+        defaults = [(n, cb) for n, cb in super()._default_callbacks if n != "print_log" or self.verbose]
+        return [*defaults, ("divergence_check", DivergenceCheck())]
+
+    def initialize_history(self):
+        self.history_ = BatchHistory()
+        return self
+
+    def notify(self, method_name, **cb_kwargs):
+        """Call the net's own hook, then only the callbacks that implement it.
+
+        skorch calls every callback's hook, no-ops included, several times a
+        batch; skipping the no-ops gives the same behaviour for less overhead.
+        """
+        getattr(self, method_name)(self, **cb_kwargs)
+        key = (method_name, id(self.callbacks_), len(self.callbacks_))
+        cache = self.__dict__.setdefault("_hook_cache", {})
+        hooks = cache.get(key)
+        if hooks is None:
+            default = getattr(Callback, method_name, None)
+            hooks = [cb for _, cb in self.callbacks_
+                     if default is None or getattr(type(cb), method_name, None) is not default]
+            cache.clear() if len(cache) > 64 else None
+            cache[key] = hooks
+        for cb in hooks:
+            getattr(cb, method_name)(self, **cb_kwargs)
 
     # --- random state ------------------------------------------------------
     def initialize(self):

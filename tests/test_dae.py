@@ -500,3 +500,12 @@ def test_cuda_model_unpickles_on_cpu(small_digits, monkeypatch):
     assert loaded.device_.type == "cpu"
     np.testing.assert_allclose(loaded.transform(X), est.transform(X), atol=1e-5)
     loaded.partial_fit(X)  # and it trains on
+
+
+def test_verbose_switched_on_between_partial_fits_prints(small_digits, capsys):
+    est = DenoisingAutoencoder(n_components=4, random_state=0).partial_fit(small_digits[0])
+    assert capsys.readouterr().out == ""
+    est.set_params(verbose=1).partial_fit(small_digits[0])
+    assert "train_loss" in capsys.readouterr().out
+    est.set_params(verbose=0).partial_fit(small_digits[0])
+    assert capsys.readouterr().out == ""
