@@ -221,7 +221,7 @@ def scaling_table(rounds):
     for n, width in [(10_000, 256), (20_000, 256), (40_000, 256), (80_000, 256), (20_000, 512), (20_000, 1024)]:
         X = rng.uniform(size=(n, 784)).astype(np.float32)
         ts = []
-        for _ in range(max(2, rounds // 2)):
+        for _ in range(max(3, rounds // 2)):
             start = time.perf_counter()
             skae_dae(X, width, 1, 128)
             ts.append(time.perf_counter() - start)
@@ -324,6 +324,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="small data, 2 rounds: a smoke run")
     parser.add_argument("--memmap-rows", type=int, default=1_000_000)
+    parser.add_argument("--sections", default="peers,small,transform,gflops,scaling,memmap,models",
+                        help="comma-separated subset of the tables to run")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "bench_training.json"))
     args = parser.parse_args()
     rounds = 2 if args.quick else args.rounds
@@ -336,15 +338,22 @@ def main():
 
     print(f"torch {torch.__version__} ({torch.get_num_threads()} threads by default), skorch {skorch.__version__}, "
           f"sklearn {sklearn.__version__}, skae {skae.__version__}; {rounds} interleaved rounds")
+    sections = set(args.sections.split(","))
     result = {}
-    result["peers"] = peers_table(X, rounds, epochs)
-    result["small_data"] = small_table(X_digits, rounds)
-    result["transform"] = transform_table(X, rounds)
-    result["gflops"] = gflops_table(result["peers"], epochs, n)
-    if not args.quick:
+    if "peers" in sections or "gflops" in sections:
+        result["peers"] = peers_table(X, rounds, epochs)
+    if "small" in sections:
+        result["small_data"] = small_table(X_digits, rounds)
+    if "transform" in sections:
+        result["transform"] = transform_table(X, rounds)
+    if "gflops" in sections:
+        result["gflops"] = gflops_table(result["peers"], epochs, n)
+    if "scaling" in sections and not args.quick:
         result["scaling"] = scaling_table(rounds)
-    result["memmap"] = memmap_table(20_000 if args.quick else args.memmap_rows)
-    result["models"] = models_table(X[:5000] if args.quick else X, rounds)
+    if "memmap" in sections:
+        result["memmap"] = memmap_table(20_000 if args.quick else args.memmap_rows)
+    if "models" in sections:
+        result["models"] = models_table(X[:5000] if args.quick else X, rounds)
 
     meta = {"machine": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count(),
             "python": sys.version.split()[0], "torch": torch.__version__, "torch_threads": torch.get_num_threads(),

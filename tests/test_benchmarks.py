@@ -31,9 +31,12 @@ def test_bench_training_quick_run(tmp_path):
         [sys.executable, str(ROOT / "benchmarks" / "bench_training.py"), "--quick", "--out", str(out)],
         capture_output=True, text=True, check=True, timeout=600,
     )
-    rows = json.loads(out.read_text())["rows"]
-    assert {r["contender"] for r in rows} >= {"hand loop", "skae DAE (no noise)"}
-    assert all(r["median_s"] > 0 for r in rows)
+    result = json.loads(out.read_text())
+    peers = {r["contender"] for r in result["peers"]}
+    assert {"hand loop (torch, Adam)", "skae DAE (no noise)", "sklearn MLPRegressor"} <= peers
+    assert all(r["median_s"] > 0 for r in result["peers"])
+    assert result["memmap"]["extra_mb"] < 5 * result["memmap"]["chunk_mb"]  # streams in chunks
+    assert len(result["models"]) == 7 and result["transform"][1]["contender"] == "skae transform(X)"
 
 
 @pytest.mark.slow
