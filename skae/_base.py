@@ -393,18 +393,25 @@ class BaseAutoencoder(TransformerMixin, TorchEstimatorMixin, BaseEstimator, meta
             )
 
     # ----------------------------------------------------------------- training
+    def _net_spec(self):
+        """Keyword arguments of :meth:`_make_net` that define the training objective."""
+        return dict(
+            net_class=AutoencoderNet,
+            corruption=self._corruption_for_fit(),
+            criterion__kind=self.loss_,
+            **self._net_kwargs(),
+        )
+
+    def _empty_module(self, n_features):
+        """The fitted module's architecture, freshly built (for loading saved weights)."""
+        return build_without_global_rng(self._build_module, n_features)
+
     def _build_net(self, n_features, device, max_epochs):
         module_seed, net_seed, split_seed = _seeds(self.random_state, 3)
         module = self._init_module(self._build_module, module_seed, n_features)
         return self._make_net(
-            module,
-            device=device,
-            seed=net_seed,
-            split_seed=split_seed,
-            max_epochs=max_epochs,
-            corruption=self._corruption_for_fit(),
-            criterion__kind=self.loss_,
-            **self._net_kwargs(),
+            module, device=device, seed=net_seed, split_seed=split_seed, max_epochs=max_epochs,
+            **self._net_spec(),
         )
 
     def _record_history(self):

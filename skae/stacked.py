@@ -26,7 +26,7 @@ from ._base import (
     _seeds,
     resolve_device,
 )
-from ._net import TensorData
+from ._net import AutoencoderNet, TensorData
 from .corruption import MaskingNoise
 from .losses import RECONSTRUCTION_LOSSES
 from .modules import (
@@ -85,6 +85,24 @@ class _GreedyPretrainingMixin:
             [module.encoder(H[i : i + step].to(device)).to(H.device) for i in range(0, len(H), step)]
         )
 
+    def _layer_module(self, k, n_in, width):
+        """Layer k's one-hidden-layer autoencoder, not initialised."""
+        return Autoencoder(
+            n_features=n_in,
+            n_components=width,
+            activation=self.activation,
+            output_activation=RECONSTRUCTION_LOSSES[self._layer_loss(k)],
+            tied_weights=self.tied_weights,
+        )
+
+    def _empty_layers(self, n_features):
+        """Every layer's architecture, freshly built (for loading saved weights)."""
+        sizes = (n_features, *self._layer_widths())
+        return [
+            build_without_global_rng(self._layer_module, k, n_in, width)
+            for k, (n_in, width) in enumerate(zip(sizes[:-1], sizes[1:]))
+        ]
+
     def _pretrain(self, X_tensor, device, epochs):
         """Train each layer in turn; returns the trained one-layer modules."""
         widths = self._layer_widths()
@@ -94,15 +112,7 @@ class _GreedyPretrainingMixin:
         H, n_in = X_tensor, X_tensor.shape[1]
         for k, width in enumerate(widths):
             loss = self._layer_loss(k)
-            module = self._init_module(
-                Autoencoder,
-                seeds[3 * k],
-                n_features=n_in,
-                n_components=width,
-                activation=self.activation,
-                output_activation=RECONSTRUCTION_LOSSES[loss],
-                tied_weights=self.tied_weights,
-            )
+            module = self._init_module(self._layer_module, seeds[3 * k], k, n_in, width)
             net = self._make_net(
                 module,
                 device=device,
@@ -308,14 +318,16 @@ class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder)
             seed=net_seed,
             split_seed=split_seed,
             max_epochs=max(fine_tune_iter, 1),
-            corruption=self._corruption_for_fit(),
-            criterion__kind=self.loss_,
+            **self._net_spec(),
         )
         if fine_tune_iter:
             self._run_epochs(net, TensorData(X_tensor), fine_tune_iter)
         self._stop_early_stopping(net)
         self.net_ = net
         self._record_history()
+
+    def _empty_module(self, n_features):
+        return build_without_global_rng(StackedAutoencoder, self._empty_layers(n_features))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def _partial_fit_first(self, X):
@@ -518,8 +530,7 @@ class StackedDAEClassifier(
 
         layers = self._pretrain(self._training_tensor(X_pre, device), device, self.max_iter)
         out_seed, net_seed, split_seed = _seeds(self.random_state, 3 * len(layers) + 3)[-3:]
-        encoder = torch.nn.Sequential(*(layer.encoder for layer in layers))
-        module = build_without_global_rng(Classifier, encoder, int(self.n_components), len(self.classes_))
+        module = self._classifier_module(layers)
         init_weights(module.output, torch.Generator().manual_seed(out_seed), activation="identity")
         net = self._make_net(
             module,
@@ -527,7 +538,7 @@ class StackedDAEClassifier(
             seed=net_seed,
             split_seed=split_seed,
             max_epochs=max(self.fine_tune_iter, 1),
-            criterion=torch.nn.CrossEntropyLoss,
+            **self._net_spec(),
         )
         data = TensorData(
             self._training_tensor(X, device),
@@ -544,6 +555,16 @@ class StackedDAEClassifier(
         else:
             self.validation_loss_curve_ = None
         self.n_iter_ = len(history) + sum(len(c) for c in self.pretrain_loss_curves_)
+
+    def _classifier_module(self, layers):
+        encoder = torch.nn.Sequential(*(layer.encoder for layer in layers))
+        return build_without_global_rng(Classifier, encoder, int(self.n_components), len(self.classes_))
+
+    def _net_spec(self):
+        return dict(net_class=AutoencoderNet, criterion=torch.nn.CrossEntropyLoss)
+
+    def _empty_module(self, n_features):
+        return self._classifier_module(self._empty_layers(n_features))
 
     def predict_proba(self, X):
         """Class probabilities (softmax of the output layer).

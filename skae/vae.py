@@ -198,8 +198,6 @@ class VAE(BaseAutoencoder):
             likelihood=self.likelihood_,
         )
 
-    _net_class = VariationalNet
-
     def _net_kwargs(self):
         return {
             "n_samples": int(self.n_samples),
@@ -207,19 +205,8 @@ class VAE(BaseAutoencoder):
             "beta": float(self.beta),
         }
 
-    def _build_net(self, n_features, device, max_epochs):
-        module_seed, net_seed, split_seed = _seeds(self.random_state, 3)
-        module = self._init_module(self._build_module, module_seed, n_features)
-        return self._make_net(
-            module,
-            device=device,
-            seed=net_seed,
-            split_seed=split_seed,
-            max_epochs=max_epochs,
-            corruption=self._corruption_for_fit(),
-            net_class=VariationalNet,
-            **self._net_kwargs(),
-        )
+    def _net_spec(self):
+        return dict(net_class=VariationalNet, corruption=self._corruption_for_fit(), **self._net_kwargs())
 
     # ------------------------------------------------------------ inference
     def transform(self, X):
