@@ -4,6 +4,7 @@ from ._net import DivergenceError
 from .contractive import ContractiveAE
 from .corruption import GaussianNoise, MaskingNoise, SaltAndPepperNoise
 from .dae import DenoisingAutoencoder
+from .persistence import load, save
 from .sparse import SparseAE
 from .vae import DVAE, VAE
 from .stacked import StackedDAE, StackedDAEClassifier
@@ -22,5 +23,7 @@ __all__ = [
     "StackedDAE",
     "StackedDAEClassifier",
     "VAE",
+    "load",
+    "save",
     "__version__",
 ]

@@ -1,0 +1,301 @@
+"""Saving and loading fitted skae estimators without pickle.
+
+A model file is a zip archive with exactly two members:
+
+- ``skae.json``: the format version, the estimator's class (one of skae's
+  own), its parameters, its fitted metadata, library versions, and for each
+  tensor its dtype, shape and SHA-256;
+- ``tensors.safetensors``: the module's weights in the safetensors format
+  (a JSON header and raw little-endian buffers: no code).
+
+:func:`load` never unpickles. It accepts only skae's estimator and
+corruption classes, rebuilds the module from the parameters, checks every
+tensor's name, hash, shape and dtype against the rebuilt module, and then
+loads the weights strictly. Anything else is rejected with a ``ValueError``
+before any weight is used. Pickle and joblib keep working for those who want
+them; this format is for sharing models safely.
+
+The optimiser state is not saved: after :func:`load`, ``partial_fit`` continues
+from the saved weights with a fresh Adam state.
+"""
+
+import hashlib
+import io
+import json
+import os
+import warnings
+import zipfile
+from numbers import Integral, Real
+
+import numpy as np
+import sklearn
+import torch
+
+from . import corruption as _corruption
+from ._base import resolve_device
+
+__all__ = ["save", "load", "FORMAT_VERSION"]
+
+FORMAT_VERSION = 1
+_JSON, _TENSORS = "skae.json", "tensors.safetensors"
+_CORRUPTIONS = ("MaskingNoise", "SaltAndPepperNoise", "GaussianNoise")
+# fitted attributes stored as JSON, when the estimator has them
+_FITTED = (
+    "n_features_in_", "feature_names_in_", "loss_", "likelihood_", "n_iter_", "loss_curve_",
+    "validation_loss_curve_", "pretrain_loss_curves_", "classes_",
+)
+
+
+def _estimator_classes():
+    from . import DVAE, VAE, ContractiveAE, DenoisingAutoencoder, SparseAE, StackedDAE, StackedDAEClassifier
+
+    return {cls.__name__: cls for cls in (
+        DenoisingAutoencoder, StackedDAE, StackedDAEClassifier, ContractiveAE, SparseAE, VAE, DVAE)}
+
+
+# ------------------------------------------------------------------ encoding
+def _encode(value, name):
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, Integral):
+        return int(value)
+    if isinstance(value, Real):
+        return float(value)
+    if isinstance(value, torch.device):
+        return str(value)
+    if isinstance(value, (tuple, list)):
+        items = [_encode(v, name) for v in value]
+        return {"__tuple__": items} if isinstance(value, tuple) else items
+    if type(value).__name__ in _CORRUPTIONS and type(value).__module__ == _corruption.__name__:
+        return {"__corruption__": type(value).__name__, "params": _encode(value.get_params(), name)}
+    if isinstance(value, dict):
+        return {str(k): _encode(v, name) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            if not all(isinstance(v, str) for v in value.ravel()):
+                raise ValueError(f"Cannot save {name}: an object array that is not all strings.")
+            return {"__array__": value.tolist(), "dtype": "object-str"}
+        return {"__array__": [_encode(v, name) for v in value.tolist()], "dtype": value.dtype.str}
+    raise ValueError(
+        f"Cannot save {name}={value!r} safely (type {type(value).__name__}); use pickle or joblib "
+        f"for estimators with custom objects."
+    )
+
+
+def _decode(value):
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__tuple__" in value:
+        return tuple(_decode(v) for v in value["__tuple__"])
+    if "__corruption__" in value:
+        name = value["__corruption__"]
+        if name not in _CORRUPTIONS:
+            raise ValueError(f"Unknown corruption class {name!r} in the model file.")
+        return getattr(_corruption, name)(**_decode(value["params"]))
+    if "__array__" in value:
+        if value["dtype"] == "object-str":
+            items = _decode(value["__array__"])
+            if not all(isinstance(v, str) for v in items):
+                raise ValueError("A string array in the model file holds non-strings.")
+            return np.asarray(items, dtype=object)
+        dtype = np.dtype(value["dtype"])
+        if dtype.kind not in "biufUS":
+            raise ValueError(f"Unsupported array dtype {dtype} in the model file.")
+        return np.asarray(_decode(value["__array__"]), dtype=dtype)
+    return {k: _decode(v) for k, v in value.items()}
+
+
+def _sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def _tensor_bytes(t):
+    return t.detach().cpu().contiguous().numpy().tobytes()
+
+
+# ---------------------------------------------------------------------- save
+def save(estimator, path):
+    """Save a fitted skae estimator to ``path`` in skae's safe format.
+
+    Parameters
+    ----------
+    estimator : skae estimator
+        A fitted DenoisingAutoencoder, StackedDAE, StackedDAEClassifier,
+        ContractiveAE, SparseAE, VAE or DVAE.
+    path : str or path-like
+        The file to write (conventionally ``*.skae``).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import skae
+    >>> from skae.datasets import load_digits_unit
+    >>> X, _ = load_digits_unit()
+    >>> dae = skae.DenoisingAutoencoder(n_components=8, max_iter=2, random_state=0).fit(X)
+    >>> path = os.path.join(tempfile.mkdtemp(), "dae.skae")
+    >>> skae.save(dae, path)
+    >>> bool((skae.load(path).transform(X) == dae.transform(X)).all())
+    True
+    """
+    from safetensors.torch import save as safetensors_save
+    from sklearn.utils.validation import check_is_fitted
+
+    classes = _estimator_classes()
+    name = type(estimator).__name__
+    if classes.get(name) is not type(estimator):
+        raise ValueError(f"skae.save saves skae's own estimators, not {type(estimator).__name__}.")
+    check_is_fitted(estimator, "net_")
+
+    params = {}
+    for key, value in estimator.get_params(deep=False).items():
+        if isinstance(value, np.random.RandomState):
+            warnings.warn(f"random_state is a RandomState instance; it is saved as None.", UserWarning)
+            value = None
+        params[key] = _encode(value, key)
+    fitted = {a: _encode(getattr(estimator, a), a) for a in _FITTED if hasattr(estimator, a)}
+    if hasattr(estimator, "_score_key"):
+        fitted["_score_key"] = estimator._score_key.hex()
+
+    state = estimator.net_.module_.state_dict()
+    tensors = {k: v.detach().cpu().contiguous().clone() for k, v in state.items()}
+    manifest = {
+        k: {"dtype": str(t.dtype).replace("torch.", ""), "shape": list(t.shape), "sha256": _sha256(_tensor_bytes(t))}
+        for k, t in tensors.items()
+    }
+    blob = safetensors_save(tensors)
+    meta = {
+        "format": "skae", "format_version": FORMAT_VERSION, "class": name, "params": params,
+        "fitted": fitted, "tensors": manifest, "tensors_sha256": _sha256(blob),
+        "device": str(estimator.device_),
+        "versions": {"skae": _version(), "torch": torch.__version__, "sklearn": sklearn.__version__},
+    }
+    with zipfile.ZipFile(os.fspath(path), "w", compression=zipfile.ZIP_STORED) as zf:
+        zf.writestr(_JSON, json.dumps(meta, indent=1))
+        zf.writestr(_TENSORS, blob)
+
+
+def _version():
+    from . import __version__
+
+    return __version__
+
+
+# ---------------------------------------------------------------------- load
+def _reject(path, why):
+    raise ValueError(f"{os.fspath(path)!r} is not a valid skae model file: {why}.")
+
+
+def load(path, device=None):
+    """Load an estimator saved with :func:`save`; never unpickles.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`save`.
+    device : str, torch.device or None, default=None
+        Where to put the model; ``None`` uses the saved estimator's ``device``
+        parameter (``"auto"``: CUDA when available, else CPU). A model trained
+        on CUDA loads on a CPU-only machine.
+
+    Returns
+    -------
+    estimator : skae estimator
+        Fitted, with outputs identical to the saved one's.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a skae model file or fails any check (an unknown
+        class, a hash mismatch, missing, extra or misshapen tensors, ...).
+    """
+    from safetensors.torch import load as safetensors_load
+
+    try:
+        zf = zipfile.ZipFile(os.fspath(path))
+    except zipfile.BadZipFile:
+        _reject(path, "not a zip archive (a pickle or another format?)")
+    with zf:
+        names = sorted(zf.namelist())
+        if names != sorted([_JSON, _TENSORS]):
+            _reject(path, f"expected exactly the members {[_JSON, _TENSORS]}, found {names}")
+        try:
+            meta = json.loads(zf.read(_JSON).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            _reject(path, f"{_JSON} is not valid JSON ({exc})")
+        blob = zf.read(_TENSORS)
+
+    if not isinstance(meta, dict) or meta.get("format") != "skae":
+        _reject(path, "no skae header")
+    if meta.get("format_version") != FORMAT_VERSION:
+        _reject(path, f"format version {meta.get('format_version')!r}, this skae reads {FORMAT_VERSION}")
+    classes = _estimator_classes()
+    cls = classes.get(meta.get("class"))
+    if cls is None:
+        _reject(path, f"unknown estimator class {meta.get('class')!r}; skae loads only {sorted(classes)}")
+    if _sha256(blob) != meta.get("tensors_sha256"):
+        _reject(path, "the tensors' hash does not match the header (the file was modified or truncated)")
+    try:
+        tensors = safetensors_load(blob)
+    except Exception as exc:  # safetensors raises its own error types
+        _reject(path, f"unreadable tensors ({exc})")
+
+    manifest = meta.get("tensors", {})
+    if set(tensors) != set(manifest):
+        missing, extra = sorted(set(manifest) - set(tensors)), sorted(set(tensors) - set(manifest))
+        _reject(path, f"tensors differ from the header (missing {missing}, extra {extra})")
+    for key, info in manifest.items():
+        t = tensors[key]
+        if list(t.shape) != info["shape"] or str(t.dtype).replace("torch.", "") != info["dtype"]:
+            _reject(path, f"tensor {key!r} is {tuple(t.shape)} {t.dtype}, the header says {info}")
+        if _sha256(_tensor_bytes(t)) != info["sha256"]:
+            _reject(path, f"tensor {key!r} does not match its hash")
+
+    try:
+        params = _decode(meta["params"])
+        fitted = _decode(meta["fitted"])
+        estimator = cls(**params)
+        estimator._validate_params()
+    except (TypeError, ValueError, KeyError) as exc:
+        _reject(path, f"bad parameters ({exc})")
+    if device is not None:
+        estimator.set_params(device=device)
+    for attr in _FITTED:
+        if attr in fitted:
+            setattr(estimator, attr, fitted[attr])
+    if "_score_key" in fitted:
+        estimator._score_key = bytes.fromhex(fitted["_score_key"])
+    try:
+        if hasattr(estimator, "_layer_corruptions"):
+            estimator.corruption_ = estimator._layer_corruptions()
+        elif hasattr(estimator, "_check_params"):
+            estimator._check_params(None)
+    except ValueError as exc:
+        _reject(path, f"bad parameters ({exc})")
+
+    module = estimator._empty_module(int(estimator.n_features_in_))
+    expected = module.state_dict()
+    if set(expected) != set(tensors):
+        missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
+        _reject(path, f"the weights do not fit a {cls.__name__} with these parameters "
+                      f"(missing {missing}, extra {extra})")
+    for key, t in tensors.items():
+        if expected[key].shape != t.shape or expected[key].dtype != t.dtype:
+            _reject(path, f"tensor {key!r} is {tuple(t.shape)} {t.dtype}, the model needs "
+                          f"{tuple(expected[key].shape)} {expected[key].dtype}")
+    module.load_state_dict(tensors, strict=True)
+    target = resolve_device(estimator.device)
+    net = estimator._make_net(
+        module, device=target, seed=0, split_seed=0, max_epochs=1, **estimator._net_spec()
+    )
+    # the epoch history, so that n_iter_ and loss_curve_ carry on after partial_fit
+    valid = fitted.get("validation_loss_curve_") or []
+    for i, loss in enumerate(fitted.get("loss_curve_") or []):
+        net.history.new_epoch()
+        net.history.record("epoch", i + 1)
+        net.history.record("train_loss", loss)
+        if i < len(valid):
+            net.history.record("valid_loss", valid[i])
+    estimator.net_ = net
+    return estimator

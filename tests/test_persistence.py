@@ -1,0 +1,248 @@
+"""skae.save / skae.load: identical round trips, and tampered files rejected without running code."""
+
+import json
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+import skae
+from skae import (
+    DVAE,
+    VAE,
+    ContractiveAE,
+    DenoisingAutoencoder,
+    GaussianNoise,
+    MaskingNoise,
+    SparseAE,
+    StackedDAE,
+    StackedDAEClassifier,
+)
+
+FAST = dict(max_iter=2, random_state=0)
+ESTIMATORS = [
+    DenoisingAutoencoder(8, corruption=GaussianNoise(0.1), tied_weights=True, **FAST),
+    StackedDAE(8, hidden_layer_sizes=(16,), corruption=[MaskingNoise(0.2), None], fine_tune_iter=1, **FAST),
+    ContractiveAE(8, hidden_layer_sizes=(12,), **FAST),
+    SparseAE(8, sparsity_penalty="kl", activation="sigmoid", **FAST),
+    VAE(4, objective="iwae", n_samples=2, **FAST),
+    DVAE(4, n_corruptions=2, **FAST),
+]
+
+
+@pytest.fixture(scope="module")
+def data(digits):
+    X, y = digits
+    return X[:400], (X[:400] > 0.5).astype(np.float64), y[:400]
+
+
+def _fit(est, data):
+    X, Xb, y = data
+    return est.fit(Xb if isinstance(est, VAE) else X), (Xb if isinstance(est, VAE) else X)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_round_trip_gives_identical_outputs(estimator, data, tmp_path):
+    est, X = _fit(estimator, data)
+    path = tmp_path / "model.skae"
+    skae.save(est, path)
+    loaded = skae.load(path)
+    assert type(loaded) is type(est)
+    assert repr(loaded.get_params()) == repr(est.get_params())
+    for method in ("transform", "score_samples"):
+        np.testing.assert_array_equal(getattr(est, method)(X), getattr(loaded, method)(X))
+    Z = est.transform(X)
+    np.testing.assert_array_equal(est.inverse_transform(Z), loaded.inverse_transform(Z))
+    for attr in ("n_features_in_", "n_iter_", "loss_curve_", "loss_"):
+        assert getattr(loaded, attr) == getattr(est, attr)
+    assert loaded.device_ == torch.device("cpu")
+    loaded.partial_fit(X)  # and it trains on
+    assert loaded.n_iter_ == est.n_iter_ + 1
+
+
+def test_classifier_round_trip_with_string_labels(data, tmp_path):
+    X, _, y = data
+    labels = np.array(list("abcdefghij"))[y]
+    clf = StackedDAEClassifier(8, hidden_layer_sizes=(16,), fine_tune_iter=2, **FAST).fit(X, labels)
+    skae.save(clf, tmp_path / "clf.skae")
+    loaded = skae.load(tmp_path / "clf.skae", device="cpu")
+    np.testing.assert_array_equal(clf.predict_proba(X), loaded.predict_proba(X))
+    np.testing.assert_array_equal(clf.predict(X), loaded.predict(X))
+    assert list(loaded.classes_) == list("abcdefghij")
+
+
+def test_dataframe_names_survive(data, tmp_path):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(data[0], columns=[f"px{i}" for i in range(64)])
+    est = DenoisingAutoencoder(4, **FAST).fit(df)
+    skae.save(est, tmp_path / "m.skae")
+    loaded = skae.load(tmp_path / "m.skae")
+    assert list(loaded.feature_names_in_) == list(df.columns)
+    np.testing.assert_array_equal(loaded.transform(df), est.transform(df))
+    with pytest.raises(ValueError, match="feature names"):
+        loaded.transform(df.rename(columns={"px0": "x"}))
+
+
+def test_save_refuses_unfitted_and_custom_objects(data, tmp_path):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        skae.save(DenoisingAutoencoder(), tmp_path / "m.skae")
+
+    class MyNoise(MaskingNoise):
+        pass
+
+    est = DenoisingAutoencoder(4, corruption=MyNoise(0.2), **FAST).fit(data[0])
+    with pytest.raises(ValueError, match="Cannot save corruption="):
+        skae.save(est, tmp_path / "m.skae")
+
+
+# ------------------------------------------------------------- tampering
+@pytest.fixture()
+def saved(data, tmp_path):
+    est = DenoisingAutoencoder(8, **FAST).fit(data[0])
+    path = tmp_path / "good.skae"
+    skae.save(est, path)
+    return path
+
+
+def _read(path):
+    with zipfile.ZipFile(path) as zf:
+        return json.loads(zf.read("skae.json")), zf.read("tensors.safetensors")
+
+
+def _write(path, meta, blob, extra=None):
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("skae.json", json.dumps(meta))
+        zf.writestr("tensors.safetensors", blob)
+        for name, content in (extra or {}).items():
+            zf.writestr(name, content)
+    return path
+
+
+def _retensor(meta, tensors):
+    """Tensors and a header made consistent with each other (only deeper checks can object)."""
+    import hashlib
+
+    blob = st_save(tensors)
+    meta["tensors_sha256"] = hashlib.sha256(blob).hexdigest()
+    meta["tensors"] = {
+        k: {"dtype": str(t.dtype).replace("torch.", ""), "shape": list(t.shape),
+            "sha256": hashlib.sha256(t.contiguous().numpy().tobytes()).hexdigest()}
+        for k, t in tensors.items()
+    }
+    return meta, blob
+
+
+class Exploit:
+    """A pickle payload that would create a marker file if it were ever unpickled."""
+
+    marker = None
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_pickle_is_rejected_and_never_run(tmp_path):
+    marker = tmp_path / "pwned"
+    Exploit.marker = str(marker)
+    path = tmp_path / "evil.skae"
+    path.write_bytes(pickle.dumps(Exploit()))
+    with pytest.raises(ValueError, match="not a zip archive"):
+        skae.load(path)
+    assert not marker.exists()
+
+
+def test_a_pickle_member_inside_the_zip_is_rejected(saved, tmp_path):
+    meta, blob = _read(saved)
+    Exploit.marker = str(tmp_path / "pwned")
+    path = _write(tmp_path / "evil.skae", meta, blob, extra={"data.pkl": pickle.dumps(Exploit())})
+    with pytest.raises(ValueError, match="expected exactly the members"):
+        skae.load(path)
+    assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize("bad_class", ["Pipeline", "os.system", "NeuralNet", ""])
+def test_unknown_class_is_rejected(saved, tmp_path, bad_class):
+    meta, blob = _read(saved)
+    meta["class"] = bad_class
+    with pytest.raises(ValueError, match="unknown estimator class"):
+        skae.load(_write(tmp_path / "x.skae", meta, blob))
+
+
+def test_hash_mismatch_is_rejected(saved, tmp_path):
+    meta, blob = _read(saved)
+    tampered = bytearray(blob)
+    tampered[-5] ^= 0xFF  # flip bits in the last weight
+    with pytest.raises(ValueError, match="hash does not match"):
+        skae.load(_write(tmp_path / "x.skae", meta, bytes(tampered)))
+    # a per-tensor hash catches a consistent-looking blob with a changed weight
+    tensors = st_load(blob)
+    meta2, blob2 = _retensor(dict(meta), {k: v.clone() for k, v in tensors.items()})
+    meta2["tensors"]["encoder.0.weight"]["sha256"] = "0" * 64
+    with pytest.raises(ValueError, match="does not match its hash"):
+        skae.load(_write(tmp_path / "y.skae", meta2, blob2))
+
+
+def test_missing_and_extra_tensors_are_rejected(saved, tmp_path):
+    meta, blob = _read(saved)
+    tensors = st_load(blob)
+    fewer = {k: v for k, v in tensors.items() if k != "decoder.layers.0.bias"}
+    with pytest.raises(ValueError, match=r"missing \['decoder.layers.0.bias'\]"):
+        skae.load(_write(tmp_path / "a.skae", *_retensor(dict(meta), fewer)))
+    more = {**tensors, "backdoor": torch.zeros(3)}
+    with pytest.raises(ValueError, match=r"extra \['backdoor'\]"):
+        skae.load(_write(tmp_path / "b.skae", *_retensor(dict(meta), more)))
+    # header and blob disagree
+    meta3 = dict(meta)
+    meta3["tensors"] = {k: v for k, v in meta["tensors"].items() if k != "encoder.0.bias"}
+    with pytest.raises(ValueError, match="tensors differ from the header"):
+        skae.load(_write(tmp_path / "c.skae", meta3, blob))
+
+
+def test_wrong_shapes_and_dtypes_are_rejected(saved, tmp_path):
+    meta, blob = _read(saved)
+    tensors = st_load(blob)
+    wrong = {**tensors, "encoder.0.weight": torch.zeros(9, 64)}
+    with pytest.raises(ValueError, match=r"tensor 'encoder.0.weight' is \(9, 64\)"):
+        skae.load(_write(tmp_path / "a.skae", *_retensor(dict(meta), wrong)))
+    double = {**tensors, "encoder.0.bias": tensors["encoder.0.bias"].double()}
+    with pytest.raises(ValueError, match="float64"):
+        skae.load(_write(tmp_path / "b.skae", *_retensor(dict(meta), double)))
+
+
+def test_tampered_parameters_are_rejected(saved, tmp_path):
+    meta, blob = _read(saved)
+    bigger = json.loads(json.dumps(meta))
+    bigger["params"]["n_components"] = 16
+    with pytest.raises(ValueError, match="do not fit|needs"):
+        skae.load(_write(tmp_path / "a.skae", bigger, blob))
+    bad = json.loads(json.dumps(meta))
+    bad["params"]["corruption"] = {"__corruption__": "Popen", "params": {"args": "rm -rf /"}}
+    with pytest.raises(ValueError, match="Unknown corruption class 'Popen'"):
+        skae.load(_write(tmp_path / "b.skae", bad, blob))
+    invalid = json.loads(json.dumps(meta))
+    invalid["params"]["lr"] = -1
+    with pytest.raises(ValueError, match="bad parameters"):
+        skae.load(_write(tmp_path / "c.skae", invalid, blob))
+    version = json.loads(json.dumps(meta))
+    version["format_version"] = 99
+    with pytest.raises(ValueError, match="format version 99"):
+        skae.load(_write(tmp_path / "d.skae", version, blob))
+
+
+def test_garbage_json_and_foreign_zip_are_rejected(saved, tmp_path):
+    _, blob = _read(saved)
+    path = tmp_path / "a.skae"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("skae.json", b"\x80not json")
+        zf.writestr("tensors.safetensors", blob)
+    with pytest.raises(ValueError, match="not valid JSON"):
+        skae.load(path)
+    with pytest.raises(ValueError, match="no skae header"):
+        skae.load(_write(tmp_path / "b.skae", {"format": "other"}, blob))
