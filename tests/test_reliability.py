@@ -1,0 +1,164 @@
+"""Every estimator x every bad input x every method: a clear error, the previous fit intact.
+And every accepted input kind gives finite output."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from skae import DVAE, VAE, ContractiveAE, DenoisingAutoencoder, SparseAE, StackedDAE, StackedDAEClassifier
+
+FAST = dict(max_iter=1, batch_size=16, random_state=0)
+FACTORIES = {
+    "DenoisingAutoencoder": lambda: DenoisingAutoencoder(3, **FAST),
+    "StackedDAE": lambda: StackedDAE(3, hidden_layer_sizes=(4,), fine_tune_iter=1, **FAST),
+    "ContractiveAE": lambda: ContractiveAE(3, **FAST),
+    "SparseAE": lambda: SparseAE(3, **FAST),
+    "VAE": lambda: VAE(2, hidden_layer_sizes=(4,), **FAST),
+    "DVAE": lambda: DVAE(2, hidden_layer_sizes=(4,), **FAST),
+}
+RNG = np.random.RandomState(0)
+GOOD = RNG.uniform(size=(30, 5))
+
+BAD_INPUTS = {
+    "nan": (np.where(RNG.uniform(size=(30, 5)) < 0.1, np.nan, GOOD), ValueError, "NaN"),
+    "inf": (np.where(RNG.uniform(size=(30, 5)) < 0.1, np.inf, GOOD), ValueError, "infinity"),
+    "no rows": (np.empty((0, 5)), ValueError, "0 sample"),
+    "no columns": (np.empty((30, 0)), ValueError, "0 feature"),
+    "1-D": (GOOD[:, 0], ValueError, "2D array"),
+    "3-D": (GOOD[:, :, None], ValueError, "dim 3"),
+    "scalar": (np.float64(0.5), ValueError, "2D array"),
+    "None": (None, (ValueError, TypeError), "2D array|None"),
+    "complex": (GOOD + 1j, ValueError, "Complex"),
+    "strings": (np.array([["a"] * 5] * 30, dtype=object), ValueError, "convert|could not"),
+    "sparse": (sp.csr_matrix(GOOD), TypeError, "[Ss]parse"),
+    "wrong width": (GOOD[:, :3], ValueError, "features"),
+}
+FIT_ONLY = {
+    "beyond float32": (np.full((30, 5), 1e300), ValueError, "float32's range"),
+    "one row": (GOOD[:1], ValueError, "1 sample"),
+}
+
+
+def _fitted(name):
+    return FACTORIES[name]().fit(GOOD)
+
+
+@pytest.mark.parametrize("name", list(FACTORIES))
+@pytest.mark.parametrize("case", list(BAD_INPUTS) + list(FIT_ONLY))
+@pytest.mark.parametrize("method", ["fit", "partial_fit", "transform", "score_samples"])
+def test_bad_input_is_a_clear_error_and_keeps_the_fit(name, case, method):
+    X, error, match = {**BAD_INPUTS, **FIT_ONLY}[case]
+    if case in FIT_ONLY and method not in ("fit",):
+        pytest.skip("accepted outside fit (e.g. one row to transform)")
+    if case == "wrong width" and method == "fit":
+        pytest.skip("any width is fine for a fresh fit")
+    est = _fitted(name)
+    before = est.transform(GOOD)
+    n_iter = est.n_iter_
+    with pytest.raises(error, match=match):
+        getattr(est, method)(X)
+    np.testing.assert_array_equal(est.transform(GOOD), before)
+    assert est.n_iter_ == n_iter and est.n_features_in_ == 5
+
+
+@pytest.mark.parametrize("name", list(FACTORIES))
+@pytest.mark.parametrize("Z, match", [
+    (np.zeros((4, 7)), "n_components"),
+    (np.full((4, 2), np.nan), "NaN"),
+    (np.zeros(4), "2D array"),
+])
+def test_bad_codes_for_inverse_transform(name, Z, match):
+    est = _fitted(name)
+    if Z.ndim == 2 and Z.shape[1] == 7:
+        Z = np.zeros((4, est.n_components + 3))
+    with pytest.raises(ValueError, match=match):
+        est.inverse_transform(Z)
+
+
+@pytest.mark.parametrize("name", list(FACTORIES))
+@pytest.mark.parametrize("params, match", [
+    (dict(n_components=0), "n_components"),
+    (dict(lr=0.0), "lr"),
+    (dict(batch_size=0), "batch_size"),
+    (dict(max_iter=-1), "max_iter"),
+    (dict(device="quantum"), "device"),
+    (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes"),
+])
+def test_bad_hyperparameters(name, params, match):
+    est = FACTORIES[name]().set_params(**params)
+    with pytest.raises(ValueError, match=match):
+        est.fit(GOOD)
+
+
+@pytest.mark.parametrize("name, params, match", [
+    ("DenoisingAutoencoder", dict(activation="swish"), "activation"),
+    ("DenoisingAutoencoder", dict(loss="hinge"), "loss"),
+    ("StackedDAE", dict(corruption=[None]), "list of 1 processes"),
+    ("ContractiveAE", dict(contraction=-1), "contraction"),
+    ("SparseAE", dict(sparsity_penalty="kl", activation="relu"), "activation='sigmoid'"),
+    ("VAE", dict(beta=-0.5), "beta"),
+    ("VAE", dict(likelihood="poisson"), "likelihood"),
+    ("VAE", dict(objective="vimco"), "objective"),
+    ("DVAE", dict(n_corruptions=0), "n_corruptions"),
+])
+def test_model_specific_bad_hyperparameters(name, params, match):
+    with pytest.raises(ValueError, match=match):
+        FACTORIES[name]().set_params(**params).fit(GOOD)
+
+
+@pytest.mark.parametrize("name", list(FACTORIES))
+@pytest.mark.parametrize("kind", [
+    "float32", "int", "bool", "list", "fortran", "non-contiguous", "read-only memmap", "dataframe",
+    "fewer rows than batch_size", "constant column",
+])
+def test_accepted_inputs_give_finite_output(name, kind, tmp_path):
+    X = GOOD
+    if kind == "float32":
+        X = GOOD.astype(np.float32)
+    elif kind == "int":
+        X = (GOOD > 0.5).astype(np.int64)
+    elif kind == "bool":
+        X = GOOD > 0.5
+    elif kind == "list":
+        X = GOOD.tolist()
+    elif kind == "fortran":
+        X = np.asfortranarray(GOOD)
+    elif kind == "non-contiguous":
+        X = np.random.RandomState(1).uniform(size=(30, 10))[:, ::2]
+    elif kind == "read-only memmap":
+        path = tmp_path / "X.f64"
+        mm = np.memmap(path, dtype=np.float64, mode="w+", shape=GOOD.shape)
+        mm[:] = GOOD
+        mm.flush()
+        X = np.memmap(path, dtype=np.float64, mode="r", shape=GOOD.shape)
+    elif kind == "dataframe":
+        pd = pytest.importorskip("pandas")
+        X = pd.DataFrame(GOOD, columns=list("abcde"))
+    elif kind == "fewer rows than batch_size":
+        X = GOOD[:5]
+    elif kind == "constant column":
+        X = GOOD.copy()
+        X[:, 2] = 0.7
+    est = FACTORIES[name]()
+    Z = est.fit_transform(X)
+    assert np.isfinite(Z).all() and Z.shape[0] == len(X)
+    assert np.isfinite(est.score_samples(X)).all()
+    assert np.isfinite(est.inverse_transform(Z)).all()
+
+
+@pytest.mark.parametrize("X, error, match", [
+    (BAD_INPUTS["nan"][0], ValueError, "NaN"),
+    (BAD_INPUTS["sparse"][0], TypeError, "[Ss]parse"),
+    (BAD_INPUTS["wrong width"][0], ValueError, "features"),
+])
+def test_classifier_bad_inputs(X, error, match):
+    y = np.arange(30) % 3
+    clf = StackedDAEClassifier(3, hidden_layer_sizes=(4,), fine_tune_iter=1, **FAST).fit(GOOD, y)
+    before = clf.predict_proba(GOOD)
+    for method in ("predict", "predict_proba"):
+        with pytest.raises(error, match=match):
+            getattr(clf, method)(X)
+    if X.shape[1] == 5:
+        with pytest.raises(error, match=match):
+            clf.fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(GOOD), before)
