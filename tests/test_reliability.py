@@ -162,3 +162,34 @@ def test_classifier_bad_inputs(X, error, match):
         with pytest.raises(error, match=match):
             clf.fit(X, y)
     np.testing.assert_array_equal(clf.predict_proba(GOOD), before)
+
+
+class ThreadProbe(DenoisingAutoencoder):
+    """Records torch's thread count inside fit (in whichever process fits it)."""
+
+    def fit(self, X, y=None):
+        import torch
+
+        super().fit(X)
+        self.torch_threads_ = torch.get_num_threads()
+        return self
+
+
+def test_parallel_workers_do_not_oversubscribe_threads():
+    import os
+
+    from sklearn.model_selection import cross_validate
+
+    result = cross_validate(ThreadProbe(3, max_iter=1), GOOD, cv=2, n_jobs=2, return_estimator=True)
+    threads = [est.torch_threads_ for est in result["estimator"]]
+    assert 2 * max(threads) <= max(os.cpu_count(), 2), threads
+
+
+@pytest.mark.parametrize("name", ["StackedDAE", "VAE", "DVAE", "ContractiveAE", "SparseAE"])
+def test_grid_search_scores_identical_with_one_or_two_jobs(name):
+    from sklearn.model_selection import GridSearchCV
+
+    grid = {"lr": [1e-3, 1e-2]}
+    one = GridSearchCV(FACTORIES[name](), grid, cv=2, n_jobs=1).fit(GOOD)
+    two = GridSearchCV(FACTORIES[name](), grid, cv=2, n_jobs=2).fit(GOOD)
+    np.testing.assert_array_equal(one.cv_results_["mean_test_score"], two.cv_results_["mean_test_score"])
