@@ -1,6 +1,7 @@
 """skae: scikit-learn-compatible autoencoders on PyTorch, trained through skorch."""
 
 from ._net import DivergenceError
+from .checkpoint import resumable_fit
 from .contractive import ContractiveAE
 from .corruption import GaussianNoise, MaskingNoise, SaltAndPepperNoise
 from .dae import DenoisingAutoencoder
@@ -24,6 +25,7 @@ __all__ = [
     "StackedDAEClassifier",
     "VAE",
     "load",
+    "resumable_fit",
     "save",
     "__version__",
 ]
