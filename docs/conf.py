@@ -22,9 +22,11 @@ extensions = [
     "myst_parser",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py", "**.codeobj.json"]
+templates_path = ["_templates"]
+exclude_patterns = ["_templates", "_build", "auto_examples/*.ipynb", "auto_examples/*.py", "**.codeobj.json"]
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": True}
+autodoc_default_options = {"members": True}
+default_role = "literal"  # as scikit-learn: `name` is code, not a cross-reference
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 intersphinx_mapping = {}  # offline build: no inventories are fetched
@@ -47,3 +49,14 @@ sphinx_gallery_conf = {
 }
 myst_enable_extensions = ["dollarmath"]
 suppress_warnings = ["myst.header"]
+
+
+def _skip_sklearn_machinery(app, what, name, obj, skip, options):
+    """scikit-learn's generated metadata-routing setters are documented by scikit-learn."""
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_sklearn_machinery)

@@ -32,7 +32,7 @@ from skae import ContractiveAE, SparseAE  # noqa: E402
 from skae.datasets import load_digits_unit  # noqa: E402
 
 parser = argparse.ArgumentParser()
-parser.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
+parser.add_argument("--out", default=".", help="directory for the PNG files")
 parser.add_argument("--max-iter", type=int, default=100)
 args = parser.parse_args()
 torch.set_num_threads(1)

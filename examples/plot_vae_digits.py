@@ -1,7 +1,7 @@
 """
-=========================================================
+===========================================================
 A variational autoencoder on digits: latent map and samples
-=========================================================
+===========================================================
 
 Fit a :class:`~skae.VAE` with a 2-D latent space on binarized digits and draw
 
@@ -29,7 +29,7 @@ from skae import VAE  # noqa: E402
 from skae.datasets import load_digits_unit  # noqa: E402
 
 parser = argparse.ArgumentParser()
-parser.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
+parser.add_argument("--out", default=".", help="directory for the PNG files")
 parser.add_argument("--max-iter", type=int, default=200)
 args = parser.parse_args()
 torch.set_num_threads(1)

@@ -539,7 +539,7 @@ class BaseAutoencoder(TransformerMixin, TorchEstimatorMixin, BaseEstimator, meta
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, `n_features_in_`)
             Reconstructions (in [0, 1] for a cross-entropy model).
         """
         check_is_fitted(self, "net_")

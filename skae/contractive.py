@@ -86,7 +86,7 @@ class ContractiveAE(BaseAutoencoder):
         Where the model lives.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen during ``fit``, when X is a DataFrame with string names.
 
     See Also

@@ -87,7 +87,7 @@ class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
         Where the model lives.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen during ``fit``, when X is a DataFrame with string names.
 
     See Also

@@ -13,7 +13,7 @@ __all__ = ["SparseAE"]
 class SparseAE(BaseAutoencoder):
     """Sparse autoencoder: reconstruction + ``sparsity`` · Ω(h).
 
-    ``sparsity_penalty="l1"``: Ω(h) = Σ_j |h_j|, averaged over the batch. This is
+    ``sparsity_penalty="l1"``: ``Ω(h) = Σ_j |h_j|``, averaged over the batch. This is
     the negative log of a Laplace prior on the code, up to constants, and
     pairs with ``activation="relu"``, whose zeros are exact.
     ``sparsity_penalty="kl"``: Ω = Σ_j KL(ρ ‖ ρ̂_j), where ρ̂_j is the mean
@@ -85,7 +85,7 @@ class SparseAE(BaseAutoencoder):
         Where the model lives.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen during ``fit``, when X is a DataFrame with string names.
 
     See Also

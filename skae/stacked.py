@@ -215,7 +215,7 @@ class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder)
         Where the model lives.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen during ``fit``, when X is a DataFrame with string names.
 
     See Also
@@ -415,7 +415,7 @@ class StackedDAEClassifier(
         Where the model lives.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen during ``fit``, when X is a DataFrame with string names.
 
     See Also

@@ -95,7 +95,7 @@ class VAE(BaseAutoencoder):
         Where the model lives.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen during ``fit``, when X is a DataFrame with string names.
 
     See Also
@@ -306,7 +306,7 @@ class VAE(BaseAutoencoder):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
             Binary (0/1) for a Bernoulli decoder; real for a Gaussian one.
         """
         check_is_fitted(self, "net_")
@@ -412,7 +412,7 @@ class DVAE(CorruptionParamMixin, VAE):
         Where the model lives.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen during ``fit``, when X is a DataFrame with string names.
 
     See Also
