@@ -34,7 +34,23 @@ __all__ = [
 
 
 class DivergenceError(FloatingPointError):
-    """Training produced a non-finite loss or non-finite weights."""
+    """Training produced a non-finite loss or non-finite weights.
+
+    Raised by ``fit`` and ``partial_fit``, naming the epoch, the batch and the
+    learning rate; the estimator keeps its previous fitted state.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae import DenoisingAutoencoder, DivergenceError
+    >>> X = np.random.RandomState(0).normal(size=(64, 4)) * 1e3
+    >>> est = DenoisingAutoencoder(2, activation="identity", lr=1e12, random_state=0)
+    >>> try:
+    ...     est.fit(X)
+    ... except DivergenceError as error:
+    ...     print(str(error)[:40])
+    Training diverged: the training loss bec
+    """
 
 
 class TensorData(torch.utils.data.Dataset):

@@ -52,6 +52,13 @@ def make_mnist1d(seed=42, num_samples=5000):
     -------
     X_train, X_test : ndarray of shape (n, 40), float64 (real-valued, not in [0, 1])
     y_train, y_test : ndarray of shape (n,), int
+
+    Examples
+    --------
+    >>> from skae.datasets import make_mnist1d
+    >>> X_train, X_test, y_train, y_test = make_mnist1d(num_samples=500)
+    >>> X_train.shape, X_test.shape
+    ((400, 40), (100, 40))
     """
     try:
         from mnist1d.data import get_dataset_args, make_dataset
@@ -111,6 +118,23 @@ def load_mnist(directory, kind="train"):
     -------
     X : ndarray of shape (n, 784), float32 in [0, 1]
     y : ndarray of shape (n,), int64
+
+    Examples
+    --------
+    Two tiny IDX files stand in for the real ones here:
+
+    >>> import os, struct, tempfile
+    >>> import numpy as np
+    >>> from skae.datasets import load_mnist
+    >>> directory = tempfile.mkdtemp()
+    >>> images = np.zeros((3, 28, 28), dtype=np.uint8)
+    >>> with open(os.path.join(directory, "t10k-images-idx3-ubyte"), "wb") as f:
+    ...     _ = f.write(bytes([0, 0, 8, 3]) + struct.pack(">3I", 3, 28, 28) + images.tobytes())
+    >>> with open(os.path.join(directory, "t10k-labels-idx1-ubyte"), "wb") as f:
+    ...     _ = f.write(bytes([0, 0, 8, 1]) + struct.pack(">I", 3) + bytes([7, 2, 1]))
+    >>> X, y = load_mnist(directory, kind="test")
+    >>> X.shape, y.tolist()
+    ((3, 784), [7, 2, 1])
     """
     prefix = {"train": "train", "test": "t10k"}.get(kind)
     if prefix is None:

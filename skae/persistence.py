@@ -209,6 +209,19 @@ def load(path, device=None):
     ValueError
         If the file is not a skae model file or fails any check (an unknown
         class, a hash mismatch, missing, extra or misshapen tensors, ...).
+
+    Examples
+    --------
+    >>> import os, pickle, tempfile
+    >>> import skae
+    >>> path = os.path.join(tempfile.mkdtemp(), "not-a-model.skae")
+    >>> with open(path, "wb") as f:
+    ...     f.write(pickle.dumps({"a": 1})) > 0
+    True
+    >>> skae.load(path)
+    Traceback (most recent call last):
+    ...
+    ValueError: '...not-a-model.skae' is not a valid skae model file: not a zip archive (a pickle or another format?).
     """
     from safetensors.torch import load as safetensors_load
 

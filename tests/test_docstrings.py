@@ -30,3 +30,25 @@ def test_docstring_parameters_match_signatures(name):
 @pytest.mark.parametrize("name", [n for n in PUBLIC if n != "DivergenceError"])
 def test_public_classes_have_examples(name):
     assert "Examples\n    --------\n    >>>" in getattr(skae, name).__doc__
+
+
+PUBLIC_FUNCTIONS = [getattr(skae, n) for n in ("save", "load", "resumable_fit")]
+
+
+def _dataset_functions():
+    import skae.datasets
+
+    return [getattr(skae.datasets, n) for n in skae.datasets.__all__]
+
+
+@pytest.mark.parametrize("func", PUBLIC_FUNCTIONS + _dataset_functions(), ids=lambda f: f.__name__)
+def test_public_functions_are_documented_with_examples(func):
+    assert not list(check_docstring_parameters(func)), func.__name__
+    assert "Examples\n    --------\n" in func.__doc__
+
+
+def test_every_public_name_has_an_examples_section():
+    for name in skae.__all__:
+        if name == "__version__":
+            continue
+        assert "Examples" in getattr(skae, name).__doc__, name
