@@ -5,6 +5,7 @@ from .checkpoint import resumable_fit
 from .contractive import ContractiveAE
 from .corruption import GaussianNoise, MaskingNoise, SaltAndPepperNoise
 from .dae import DenoisingAutoencoder
+from .parallel import data_parallel
 from .persistence import load, save
 from .sparse import SparseAE
 from .vae import DVAE, VAE
@@ -27,5 +28,6 @@ __all__ = [
     "load",
     "resumable_fit",
     "save",
+    "data_parallel",
     "__version__",
 ]

@@ -21,6 +21,7 @@ from skorch.history import History
 from skorch.utils import TeeGenerator, to_tensor
 
 from .losses import ReconstructionLoss, variational_bound
+from .parallel import allreduce_gradients, data_parallel_context
 
 __all__ = [
     "AutoencoderNet",
@@ -340,6 +341,9 @@ class AutoencoderNet(NeuralNet):
             return super().train_step(batch, **fit_params)
         self.optimizer_.zero_grad(set_to_none=True)
         step = self.train_step_single(batch, **fit_params)
+        parallel = data_parallel_context()
+        if parallel is not None:
+            allreduce_gradients(self.module_.parameters(), *parallel)
         if self._grad_hook_callbacks():
             self.notify(
                 "on_grad_computed",
@@ -364,6 +368,10 @@ class AutoencoderNet(NeuralNet):
         self._set_training(True)
         Xi, yi = batch
         X_tilde = self.corrupt(Xi)
+        parallel = data_parallel_context()
+        if parallel is not None:  # every rank corrupted the same global batch: keep this rank's shard
+            rank, world_size = parallel
+            X_tilde, yi = X_tilde[rank::world_size], yi[rank::world_size]
         y_pred = self.infer(X_tilde, **fit_params)
         loss = self.get_loss(y_pred, yi, X=X_tilde, training=True)
         loss.backward()

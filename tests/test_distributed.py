@@ -1,0 +1,68 @@
+"""Data-parallel training over torch.distributed: 2 CPU processes, gloo, loopback."""
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import skae
+
+WORKER = Path(__file__).with_name("distributed_worker.py")
+pytestmark = pytest.mark.skipif(not torch.distributed.is_available(), reason="no torch.distributed")
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _launch(tmp_path, world=2, die_after=0):
+    port = _free_port()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), str(rank), str(world), str(port), str(tmp_path / f"Z{rank}.npy"),
+             str(die_after)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for rank in range(world)
+    ]
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        results.append((p.returncode, err))
+    return results
+
+
+def test_two_processes_match_single_process_training_with_the_same_global_batch(tmp_path):
+    results = _launch(tmp_path)
+    assert all(code == 0 for code, _ in results), results
+    Z0, Z1 = np.load(tmp_path / "Z0.npy"), np.load(tmp_path / "Z1.npy")
+    np.testing.assert_array_equal(Z0, Z1)  # every rank holds the same model
+    X = np.random.RandomState(0).uniform(size=(512, 20))
+    single = skae.DenoisingAutoencoder(8, corruption=skae.MaskingNoise(0.3), max_iter=5, batch_size=64,
+                                       random_state=0).fit(X)
+    # same global batches, noise and updates; only the all-reduce's summation order differs
+    np.testing.assert_allclose(Z0, single.transform(X), atol=1e-5)
+
+
+def test_a_rank_that_dies_makes_the_others_fail_fast_with_a_clear_error(tmp_path):
+    start = time.perf_counter()
+    results = _launch(tmp_path, die_after=7)
+    elapsed = time.perf_counter() - start
+    (code0, err0), (code1, _) = results
+    assert code1 == 3  # the rank that died
+    assert code0 != 0
+    assert "Data-parallel training failed on rank 0 of 2" in err0
+    assert elapsed < 60  # no hang: far below the 30-minute default of a process group
+
+
+def test_data_parallel_needs_a_process_group():
+    with pytest.raises(RuntimeError, match="needs an initialised torch.distributed process group"):
+        with skae.data_parallel():
+            skae.DenoisingAutoencoder(2, max_iter=1).fit(np.random.rand(10, 3))
