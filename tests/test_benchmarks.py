@@ -88,3 +88,16 @@ def test_vae_example_writes_its_figures(tmp_path):
     for name in ("vae_latent_map.png", "vae_samples.png"):
         png = (tmp_path / name).read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2_000
+
+
+@pytest.mark.slow
+def test_bench_scale_quick_run(tmp_path):
+    pytest.importorskip("distributed")
+    out = tmp_path / "scale.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_scale.py"), "--quick", "--out", str(out)],
+        capture_output=True, text=True, check=True, timeout=600,
+    )
+    result = json.loads(out.read_text())
+    assert [r["configuration"] for r in result["training"]][-1].startswith("2 processes")
+    assert result["search"]["identical_scores"] is True
