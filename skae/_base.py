@@ -4,12 +4,12 @@
 selection, seeding, building and training the skorch net (``net_``), early
 stopping, divergence handling, partial_fit, and the inference methods
 (``transform``, ``inverse_transform``, ``score_samples``, ``score``). A model
-subclass declares its parameters and writes ``_build_module``.
+subclass declares its parameters and, when it is not the MLP autoencoder,
+overrides ``_build_module``.
 """
 
 import copy
 import warnings
-from abc import ABCMeta
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -115,6 +115,11 @@ class CorruptionParamMixin:
         return super().set_params(**params)
 
 
+def _in_unit_interval(X):
+    """Whether every entry of ``X`` lies in [0, 1] (what ``"auto"`` losses look at)."""
+    return X.size == 0 or (X.min() >= 0 and X.max() <= 1)
+
+
 def _copy_corruption(corruption):
     """A validated copy of a corruption object (``None`` stays ``None``)."""
     if corruption is None:
@@ -163,11 +168,47 @@ class TorchEstimatorMixin:
 
     @staticmethod
     def _check_float32_range(X):
-        if X.dtype == np.float64 and X.size and np.abs(X).max() > _FLOAT32_MAX:
+        if X.dtype == np.float64 and X.size:
+            largest = max(abs(X.min()), abs(X.max()))
+            if largest > _FLOAT32_MAX:
+                raise ValueError(
+                    f"X holds finite values beyond float32's range (|x| up to {largest:.3g}); "
+                    f"training runs in float32. Rescale X first."
+                )
+
+    def _validate_X(self, X, *, reset, min_samples=1):
+        return validate_data(
+            self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=min_samples
+        )
+
+    def _resolve_loss(self, X):
+        """``loss="auto"``: cross-entropy for data in [0, 1], else squared error."""
+        if self.loss == "auto":
+            return "cross_entropy" if _in_unit_interval(X) else "squared_error"
+        return self.loss
+
+    @staticmethod
+    def _check_X_for_loss(X, loss):
+        if loss == "cross_entropy" and X.size and (X.min() < 0 or X.max() > 1):
             raise ValueError(
-                "X holds finite values beyond float32's range (|x| up to "
-                f"{np.abs(X).max():.3g}); training runs in float32. Rescale X first."
+                "loss='cross_entropy' (a Bernoulli likelihood) needs X in [0, 1], but X spans "
+                f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler) or use "
+                "loss='squared_error'."
             )
+
+    def _check_training_X(self, X):
+        self._check_float32_range(X)
+        self._check_X_for_loss(X, getattr(self, "loss_", None))
+
+    def _record_history(self):
+        """``n_iter_``, ``loss_curve_`` and ``validation_loss_curve_`` from the net's history."""
+        history = self.net_.history
+        self.n_iter_ = len(history)
+        self.loss_curve_ = [float(h["train_loss"]) for h in history]
+        if self.early_stopping and any("valid_loss" in h for h in history):
+            self.validation_loss_curve_ = [float(h.get("valid_loss", np.nan)) for h in history]
+        else:
+            self.validation_loss_curve_ = None
 
     @contextmanager
     def _keep_state_on_error(self, copy_net=False):
@@ -184,9 +225,9 @@ class TorchEstimatorMixin:
             raise
 
     @staticmethod
-    def _training_tensor(X, device, dtype=np.float32):
-        """``X`` as a tensor on ``device`` (pinned on the host if it does not fit on the GPU)."""
-        Xt = torch.from_numpy(np.require(X, dtype=dtype, requirements=["C", "W"]))
+    def _training_tensor(X, device):
+        """``X`` as a float32 tensor on ``device`` (pinned on the host if it does not fit on the GPU)."""
+        Xt = torch.from_numpy(np.require(X, dtype=np.float32, requirements=["C", "W"]))
         if device.type == "cuda":
             free, _ = torch.cuda.mem_get_info(device)
             if Xt.numel() * Xt.element_size() < free // 2:
@@ -241,6 +282,7 @@ class TorchEstimatorMixin:
     def _stop_early_stopping(net):
         """After ``fit``: later ``partial_fit`` calls train on all they are given."""
         net.train_split = None
+        net.callbacks = [(n, cb) for n, cb in net.callbacks if n != "early_stopping"]
         net.callbacks_ = [(n, cb) for n, cb in net.callbacks_ if n != "early_stopping"]
 
     def _run_epochs(self, net, data, epochs):
@@ -262,10 +304,11 @@ class TorchEstimatorMixin:
                     f"{len(history)} (lr={net.lr}). Lower the learning rate or rescale the input."
                 )
 
-    def _sync_net_params(self, corruption=None):
+    def _sync_net_params(self, **net_attributes):
         """Carry parameters changed with ``set_params`` since ``fit`` into the net.
 
-        ``lr`` goes into the optimiser's parameter groups, keeping its state.
+        ``lr`` goes into the optimiser's parameter groups, keeping its state;
+        ``net_attributes`` (the corruption, the regulariser, ...) are set as given.
         """
         self._validate_params()
         net = self.net_
@@ -273,14 +316,12 @@ class TorchEstimatorMixin:
         for group in net.optimizer_.param_groups:
             group["lr"] = self.lr
         net.batch_size = self.batch_size
-        if bool(net.verbose) != bool(self.verbose):  # PrintLog is a callback only when verbose
-            net.verbose = int(self.verbose)
-            kept = [(n, cb) for n, cb in net.callbacks_ if n != "early_stopping"]
-            net.initialize_callbacks()
-            if not any(n == "early_stopping" for n, _ in kept):
-                net.callbacks_ = [(n, cb) for n, cb in net.callbacks_ if n != "early_stopping"]
+        verbosity_changed = bool(net.verbose) != bool(self.verbose)
         net.verbose = int(self.verbose)
-        net.corruption = corruption
+        if verbosity_changed:  # PrintLog is a default callback only when verbose
+            net.initialize_callbacks()
+        for name, value in net_attributes.items():
+            setattr(net, name, value)
 
     @property
     def device_(self):
@@ -309,15 +350,14 @@ class TorchEstimatorMixin:
         with torch.inference_mode():
             for start in range(0, X.shape[0], step):
                 chunk = X[start : start + step]
-                if not (isinstance(chunk, np.ndarray) and type(chunk) is np.ndarray
-                        and chunk.flags.c_contiguous and chunk.flags.writeable):
+                if not (type(chunk) is np.ndarray and chunk.flags.c_contiguous and chunk.flags.writeable):
                     chunk = np.array(chunk, dtype=X.dtype, order="C")  # e.g. a memmap slice
                 result = fn(module, torch.from_numpy(chunk).to(device))
                 out[start : start + step] = result.cpu().numpy()
         return out
 
 
-class BaseAutoencoder(TransformerMixin, TorchEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
+class BaseAutoencoder(TransformerMixin, TorchEstimatorMixin, BaseEstimator):
     """Base class of skae's autoencoders; not for direct use.
 
     Subclasses store their parameters in ``__init__``, extend
@@ -365,33 +405,6 @@ class BaseAutoencoder(TransformerMixin, TorchEstimatorMixin, BaseEstimator, meta
     def _n_features_out(self):
         return self.n_components
 
-    # -------------------------------------------------------------- validation
-    def _validate_X(self, X, *, reset, min_samples=1):
-        return validate_data(
-            self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=min_samples
-        )
-
-    def _check_training_X(self, X):
-        self._check_float32_range(X)
-        self._check_X_for_loss(X, getattr(self, "loss_", None))
-
-    def _resolve_loss(self, X):
-        """``loss="auto"``: cross-entropy for data in [0, 1], else squared error."""
-        loss = getattr(self, "loss", "auto")
-        if loss == "auto":
-            in_unit = X.size == 0 or (X.min() >= 0 and X.max() <= 1)
-            return "cross_entropy" if in_unit else "squared_error"
-        return loss
-
-    @staticmethod
-    def _check_X_for_loss(X, loss):
-        if loss == "cross_entropy" and X.size and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                "loss='cross_entropy' (a Bernoulli likelihood) needs X in [0, 1], but X spans "
-                f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler) or use "
-                "loss='squared_error'."
-            )
-
     # ----------------------------------------------------------------- training
     def _net_spec(self):
         """Keyword arguments of :meth:`_make_net` that define the training objective."""
@@ -413,15 +426,6 @@ class BaseAutoencoder(TransformerMixin, TorchEstimatorMixin, BaseEstimator, meta
             module, device=device, seed=net_seed, split_seed=split_seed, max_epochs=max_epochs,
             **self._net_spec(),
         )
-
-    def _record_history(self):
-        history = self.net_.history
-        self.n_iter_ = len(history)
-        self.loss_curve_ = [float(h["train_loss"]) for h in history]
-        if self.early_stopping and any("valid_loss" in h for h in history):
-            self.validation_loss_curve_ = [float(h.get("valid_loss", np.nan)) for h in history]
-        else:
-            self.validation_loss_curve_ = None
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -453,10 +457,17 @@ class BaseAutoencoder(TransformerMixin, TorchEstimatorMixin, BaseEstimator, meta
         self._check_params(X)
         return X, device
 
-    def _fit_from_scratch(self, X, epochs):
+    def _fit_from_scratch(self, X, epochs, resume=None):
+        """Validate, build a fresh net and train it for ``epochs``.
+
+        ``resume(net, X) -> epochs_done``, if given, may load a saved training
+        state into the new net before training; only the remaining epochs run.
+        """
         X, device = self._prepare_fit(X)
         net = self._build_net(X.shape[1], device, max_epochs=epochs)
-        self._run_epochs(net, TensorData(self._training_tensor(X, device)), epochs)
+        done = resume(net, X) if resume is not None else 0
+        if done < epochs:
+            self._run_epochs(net, TensorData(self._training_tensor(X, device)), epochs - done)
         self._stop_early_stopping(net)
         self.net_ = net
         self._record_history()
@@ -486,9 +497,7 @@ class BaseAutoencoder(TransformerMixin, TorchEstimatorMixin, BaseEstimator, meta
             X = self._validate_X(X, reset=False, min_samples=1)
             self._check_training_X(X)
             self._check_params(None)
-            self._sync_net_params(self._corruption_for_fit())
-            for name, value in self._net_kwargs().items():
-                setattr(self.net_, name, value)
+            self._sync_net_params(corruption=self._corruption_for_fit(), **self._net_kwargs())
             device = torch.device(self.net_.device)
             self._run_epochs(self.net_, TensorData(self._training_tensor(X, device)), 1)
             self._record_history()

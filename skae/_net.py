@@ -188,10 +188,6 @@ class BatchHistory(History):
         list.__getitem__(self, -1)["batches"][-1][attr] = value
 
 
-def _cpu_generator(seed):
-    return torch.Generator().manual_seed(int(seed))
-
-
 class AutoencoderNet(NeuralNet):
     """skorch net of a denoising autoencoder.
 
@@ -234,6 +230,7 @@ class AutoencoderNet(NeuralNet):
         self.corruption = corruption
         self.regularizer = regularizer
         self.seed = seed
+        self.parallel_ = None
 
     @property
     def _default_callbacks(self):
@@ -245,6 +242,18 @@ class AutoencoderNet(NeuralNet):
         self.history_ = BatchHistory()
         return self
 
+    def _hooks(self, method_name):
+        """The callbacks that implement ``method_name`` (skorch's no-op defaults left out), cached."""
+        key = (method_name, id(self.callbacks_), len(self.callbacks_))
+        cache = self.__dict__.setdefault("hook_cache_", {})
+        if key not in cache:
+            if len(cache) > 64:
+                cache.clear()
+            default = getattr(Callback, method_name, None)
+            cache[key] = [cb for _, cb in self.callbacks_
+                          if default is None or getattr(type(cb), method_name, None) is not default]
+        return cache[key]
+
     def notify(self, method_name, **cb_kwargs):
         """Call the net's own hook, then only the callbacks that implement it.
 
@@ -252,23 +261,19 @@ class AutoencoderNet(NeuralNet):
         batch; skipping the no-ops gives the same behaviour for less overhead.
         """
         getattr(self, method_name)(self, **cb_kwargs)
-        key = (method_name, id(self.callbacks_), len(self.callbacks_))
-        cache = self.__dict__.setdefault("_hook_cache", {})
-        hooks = cache.get(key)
-        if hooks is None:
-            default = getattr(Callback, method_name, None)
-            hooks = [cb for _, cb in self.callbacks_
-                     if default is None or getattr(type(cb), method_name, None) is not default]
-            cache.clear() if len(cache) > 64 else None
-            cache[key] = hooks
-        for cb in hooks:
+        for cb in self._hooks(method_name):
             getattr(cb, method_name)(self, **cb_kwargs)
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        # (rank, world_size) inside skae.data_parallel(), else None: read once per fit, not per step
+        self.parallel_ = data_parallel_context()
 
     # --- random state ------------------------------------------------------
     def initialize(self):
         super().initialize()
         shuffle_seed, noise_seed = np.random.SeedSequence(int(self.seed)).generate_state(2)
-        self.shuffle_generator_ = _cpu_generator(shuffle_seed)
+        self.shuffle_generator_ = torch.Generator().manual_seed(int(shuffle_seed))
         self.noise_generator_ = torch.Generator(device=self.device).manual_seed(int(noise_seed))
         return self
 
@@ -323,13 +328,6 @@ class AutoencoderNet(NeuralNet):
             return
         super()._set_training(training)
 
-    def _grad_hook_callbacks(self):
-        """Whether any callback implements ``on_grad_computed`` (skorch's default is a no-op)."""
-        return any(
-            type(cb).on_grad_computed is not Callback.on_grad_computed
-            for _, cb in self.callbacks_
-        )
-
     def train_step(self, batch, **fit_params):
         """One optimiser step: zero the gradients, forward/backward, step.
 
@@ -341,10 +339,9 @@ class AutoencoderNet(NeuralNet):
             return super().train_step(batch, **fit_params)
         self.optimizer_.zero_grad(set_to_none=True)
         step = self.train_step_single(batch, **fit_params)
-        parallel = data_parallel_context()
-        if parallel is not None:
-            allreduce_gradients(self.module_.parameters(), *parallel)
-        if self._grad_hook_callbacks():
+        if self.parallel_ is not None:
+            allreduce_gradients(self.module_.parameters(), *self.parallel_)
+        if self._hooks("on_grad_computed"):
             self.notify(
                 "on_grad_computed",
                 named_parameters=TeeGenerator(self.get_all_learnable_params()),
@@ -368,9 +365,8 @@ class AutoencoderNet(NeuralNet):
         self._set_training(True)
         Xi, yi = batch
         X_tilde = self.corrupt(Xi)
-        parallel = data_parallel_context()
-        if parallel is not None:  # every rank corrupted the same global batch: keep this rank's shard
-            rank, world_size = parallel
+        if self.parallel_ is not None:  # every rank corrupted the same global batch: keep this rank's shard
+            rank, world_size = self.parallel_
             X_tilde, yi = X_tilde[rank::world_size], yi[rank::world_size]
         y_pred = self.infer(X_tilde, **fit_params)
         loss = self.get_loss(y_pred, yi, X=X_tilde, training=True)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback
 
-from ._net import BatchHistory, TensorData
+from ._net import BatchHistory
 
 __all__ = ["resumable_fit"]
 
@@ -36,10 +36,6 @@ def _fingerprint(estimator, X):
             "data": {"shape": list(X.shape), "dtype": str(X.dtype), "sha256": data}}
 
 
-def _generator_state(gen):
-    return gen.get_state() if gen is not None else None
-
-
 class _EpochCheckpoint(Callback):
     """Writes the training state after every finished epoch, atomically."""
 
@@ -51,8 +47,8 @@ class _EpochCheckpoint(Callback):
         state = {
             "module": net.module_.state_dict(),
             "optimizer": net.optimizer_.state_dict(),
-            "shuffle_generator": _generator_state(net.shuffle_generator_),
-            "noise_generator": _generator_state(net.noise_generator_).cpu(),
+            "shuffle_generator": net.shuffle_generator_.get_state(),
+            "noise_generator": net.noise_generator_.get_state().cpu(),
             "history": json.dumps(list(net.history), default=float),
         }
         tmp = os.path.join(self.directory, _STATE + ".tmp")
@@ -112,18 +108,16 @@ def resumable_fit(estimator, X, checkpoint_dir):
         )
     directory = os.fspath(checkpoint_dir)
     os.makedirs(directory, exist_ok=True)
-    estimator._validate_params()
-    with estimator._keep_state_on_error():
-        X, device = estimator._prepare_fit(X)
+
+    def resume(net, X):
+        """Load a matching checkpoint into the fresh net; add the per-epoch writer."""
         fingerprint = _fingerprint(estimator, X)
-        net = estimator._build_net(X.shape[1], device, max_epochs=estimator.max_iter)
-        meta_path = os.path.join(directory, _META)
         done = 0
+        meta_path = os.path.join(directory, _META)
         if os.path.exists(meta_path):
             with open(meta_path) as f:
                 meta = json.load(f)
-            saved = {k: meta.get(k) for k in fingerprint}
-            if saved != json.loads(json.dumps(fingerprint)):
+            if {k: meta.get(k) for k in fingerprint} != json.loads(json.dumps(fingerprint)):
                 raise ValueError(
                     f"{directory!r} holds the checkpoint of a different fit (class, parameters or "
                     f"data differ); use another directory or delete it."
@@ -137,12 +131,11 @@ def resumable_fit(estimator, X, checkpoint_dir):
             net.history = BatchHistory(json.loads(state["history"]))
             done = len(net.history)
         net.callbacks_ = [*net.callbacks_, ("checkpoint", _EpochCheckpoint(directory, fingerprint))]
-        if done < estimator.max_iter:
-            estimator._run_epochs(
-                net, TensorData(estimator._training_tensor(X, device)), estimator.max_iter - done
-            )
-        net.callbacks_ = [(n, cb) for n, cb in net.callbacks_ if n != "checkpoint"]
-        estimator._stop_early_stopping(net)
-        estimator.net_ = net
-        estimator._record_history()
+        return done
+
+    estimator._validate_params()
+    with estimator._keep_state_on_error():
+        estimator._fit_from_scratch(X, epochs=estimator.max_iter, resume=resume)
+    net = estimator.net_
+    net.callbacks_ = [(n, cb) for n, cb in net.callbacks_ if n != "checkpoint"]
     return estimator

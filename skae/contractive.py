@@ -2,10 +2,9 @@
 
 from numbers import Real
 
-import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import MLP_CONSTRAINTS, BaseAutoencoder
 from .losses import ContractivePenalty, jacobian_frobenius_sq
@@ -170,7 +169,7 @@ class ContractiveAE(BaseAutoencoder):
         norms : ndarray of shape (n_samples,)
         """
         check_is_fitted(self, "net_")
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = self._validate_X(X, reset=False)
 
         def norms(module, xb):
             with torch.enable_grad():  # the torch.func path differentiates

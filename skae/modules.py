@@ -60,6 +60,17 @@ def make_activation(name):
         ) from None
 
 
+def mlp(sizes, activation, final_activation=True):
+    """``Linear`` layers through ``sizes`` with ``activation`` between them
+    (and after the last one when ``final_activation``)."""
+    layers = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(fan_in, fan_out))
+        if final_activation or i < len(sizes) - 2:
+            layers.append(make_activation(activation))
+    return nn.Sequential(*layers)
+
+
 class TiedLinear(nn.Module):
     """A decoder layer tied to an encoder layer: with that layer's weight W (out × in), y = x W + b'.
 
@@ -145,12 +156,8 @@ class Autoencoder(nn.Module):
         sizes = [n_features, *hidden_layer_sizes, n_components]
         self.activation = activation
 
-        encoder_layers = []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-            encoder_layers += [nn.Linear(fan_in, fan_out), make_activation(activation)]
-        self.encoder = nn.Sequential(*encoder_layers)
-
-        linears = [m for m in encoder_layers if isinstance(m, nn.Linear)]
+        self.encoder = mlp(sizes, activation)
+        linears = [m for m in self.encoder if isinstance(m, nn.Linear)]
         decoder_layers = []
         for i, linear in enumerate(reversed(linears)):
             if tied_weights:
@@ -260,17 +267,6 @@ class Classifier(nn.Module):
 
     def forward(self, x):  # (B, n_features) -> (B, n_classes) logits
         return self.output(self.encoder(x))
-
-
-def mlp(sizes, activation, final_activation=True):
-    """``Linear`` layers through ``sizes`` with ``activation`` between them
-    (and after the last one when ``final_activation``)."""
-    layers = []
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(fan_in, fan_out))
-        if final_activation or i < len(sizes) - 2:
-            layers.append(make_activation(activation))
-    return nn.Sequential(*layers)
 
 
 class GaussianEncoder(nn.Module):

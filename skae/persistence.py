@@ -20,7 +20,6 @@ from the saved weights with a fresh Adam state.
 """
 
 import hashlib
-import io
 import json
 import os
 import warnings
@@ -151,7 +150,7 @@ def save(estimator, path):
     params = {}
     for key, value in estimator.get_params(deep=False).items():
         if isinstance(value, np.random.RandomState):
-            warnings.warn(f"random_state is a RandomState instance; it is saved as None.", UserWarning)
+            warnings.warn("random_state is a RandomState instance; it is saved as None.", UserWarning)
             value = None
         params[key] = _encode(value, key)
     fitted = {a: _encode(getattr(estimator, a), a) for a in _FITTED if hasattr(estimator, a)}

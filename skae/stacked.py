@@ -103,11 +103,14 @@ class _GreedyPretrainingMixin:
             for k, (n_in, width) in enumerate(zip(sizes[:-1], sizes[1:]))
         ]
 
-    def _pretrain(self, X_tensor, device, epochs):
-        """Train each layer in turn; returns the trained one-layer modules."""
+    def _fit_seeds(self, extra):
+        """Every seed of one fit, drawn once: three per layer, then ``extra`` more."""
+        return _seeds(self.random_state, 3 * len(self._layer_widths()) + extra)
+
+    def _pretrain(self, X_tensor, device, epochs, seeds):
+        """Train each layer in turn (layer k uses ``seeds[3k:3k+3]``); returns the trained layers."""
         widths = self._layer_widths()
         corruptions = self.corruption_
-        seeds = _seeds(self.random_state, 3 * len(widths))
         layers, curves = [], []
         H, n_in = X_tensor, X_tensor.shape[1]
         for k, width in enumerate(widths):
@@ -131,6 +134,11 @@ class _GreedyPretrainingMixin:
             H, n_in = self._clean_codes(net.module_, H), width
         self.pretrain_loss_curves_ = curves
         return layers
+
+    def _record_history(self):
+        """The shared history attributes; ``n_iter_`` also counts the pretraining epochs."""
+        super()._record_history()
+        self.n_iter_ += sum(len(c) for c in self.pretrain_loss_curves_)
 
 
 class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder):
@@ -310,8 +318,9 @@ class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder)
         fine_tune_iter = self.fine_tune_iter if fine_tune_iter is None else fine_tune_iter
         X, device = self._prepare_fit(X)
         X_tensor = self._training_tensor(X, device)
-        layers = self._pretrain(X_tensor, device, epochs)
-        net_seed, split_seed = _seeds(self.random_state, 3 * len(layers) + 2)[-2:]
+        seeds = self._fit_seeds(extra=2)
+        layers = self._pretrain(X_tensor, device, epochs, seeds)
+        net_seed, split_seed = seeds[-2:]
         net = self._make_net(
             build_without_global_rng(StackedAutoencoder, layers),
             device=device,
@@ -334,11 +343,6 @@ class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder)
         with self._keep_state_on_error():
             self._fit_from_scratch(X, epochs=1, fine_tune_iter=0)
         return self
-
-    def _record_history(self):
-        super()._record_history()
-        self.n_iter_ += sum(len(c) for c in self.pretrain_loss_curves_)
-
 
 class StackedDAEClassifier(
     _GreedyPretrainingMixin, CorruptionParamMixin, ClassifierMixin, TorchEstimatorMixin, BaseEstimator
@@ -523,13 +527,14 @@ class StackedDAEClassifier(
                 )
             X_pre = np.concatenate([X, U.astype(X.dtype, copy=False)])
         device = resolve_device(self.device)
-        self.loss_ = BaseAutoencoder._resolve_loss(self, X_pre)
-        self._check_float32_range(X_pre)
-        BaseAutoencoder._check_X_for_loss(X_pre, self.loss_)
+        self.loss_ = self._resolve_loss(X_pre)
+        self._check_training_X(X_pre)
         self.corruption_ = self._layer_corruptions()
 
-        layers = self._pretrain(self._training_tensor(X_pre, device), device, self.max_iter)
-        out_seed, net_seed, split_seed = _seeds(self.random_state, 3 * len(layers) + 3)[-3:]
+        X_pre_tensor = self._training_tensor(X_pre, device)  # the labelled rows come first
+        seeds = self._fit_seeds(extra=3)
+        layers = self._pretrain(X_pre_tensor, device, self.max_iter, seeds)
+        out_seed, net_seed, split_seed = seeds[-3:]
         module = self._classifier_module(layers)
         init_weights(module.output, torch.Generator().manual_seed(out_seed), activation="identity")
         net = self._make_net(
@@ -541,20 +546,14 @@ class StackedDAEClassifier(
             **self._net_spec(),
         )
         data = TensorData(
-            self._training_tensor(X, device),
-            torch.as_tensor(y_index, dtype=torch.int64).to(device),
+            X_pre_tensor[: len(X)],
+            torch.as_tensor(y_index, dtype=torch.int64).to(X_pre_tensor.device),
         )
         if self.fine_tune_iter:
             self._run_epochs(net, data, self.fine_tune_iter)
         self._stop_early_stopping(net)
         self.net_ = net
-        history = net.history
-        self.loss_curve_ = [float(h["train_loss"]) for h in history]
-        if self.early_stopping and any("valid_loss" in h for h in history):
-            self.validation_loss_curve_ = [float(h.get("valid_loss", np.nan)) for h in history]
-        else:
-            self.validation_loss_curve_ = None
-        self.n_iter_ = len(history) + sum(len(c) for c in self.pretrain_loss_curves_)
+        self._record_history()
 
     def _classifier_module(self, layers):
         encoder = torch.nn.Sequential(*(layer.encoder for layer in layers))
@@ -579,7 +578,7 @@ class StackedDAEClassifier(
             In the order of ``classes_``; in X's floating dtype.
         """
         check_is_fitted(self, "net_")
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = self._validate_X(X, reset=False)
         return self._map_rows(X, lambda m, xb: torch.softmax(m(xb), dim=1), len(self.classes_))
 
     def predict(self, X):

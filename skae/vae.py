@@ -2,15 +2,14 @@
 the denoising VAE / DIWAE (Im, Ahn, Memisevic & Bengio, 2017)."""
 
 import hashlib
-import math
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder, CorruptionParamMixin, _copy_corruption, _seeds
+from ._base import BaseAutoencoder, CorruptionParamMixin, _copy_corruption, _in_unit_interval, _seeds
 from ._net import VariationalNet
 from .corruption import SaltAndPepperNoise
 from .losses import LIKELIHOODS, OBJECTIVES, variational_bound
@@ -182,12 +181,16 @@ class VAE(BaseAutoencoder):
     def _resolve_loss(self, X):
         likelihood = self.likelihood
         if likelihood == "auto":
-            in_unit = X.size == 0 or (X.min() >= 0 and X.max() <= 1)
-            likelihood = "bernoulli" if in_unit else "gaussian"
+            likelihood = "bernoulli" if _in_unit_interval(X) else "gaussian"
         self.likelihood_ = likelihood
-        # The seed of the evaluation noise (score_samples, log_likelihood).
-        self._score_key = _seeds(self.random_state, 4)[3].to_bytes(8, "little")
         return _LIKELIHOOD_LOSS[likelihood]
+
+    def _prepare_fit(self, X):
+        X, device = super()._prepare_fit(X)
+        # The key of the evaluation noise (score_samples, log_likelihood): the fourth
+        # seed of the fit, after those of the module, the net and the validation split.
+        self._score_key = _seeds(self.random_state, 4)[3].to_bytes(8, "little")
+        return X, device
 
     def _build_module(self, n_features):
         return VariationalAutoencoder(
