@@ -1,14 +1,18 @@
 """Checkpointed fits that a new process can resume, to the same result.
 
-:func:`resumable_fit` fits an estimator exactly as ``fit`` does (same seeds,
-same net) and, after every epoch, writes a checkpoint: the module's weights,
-the optimiser state, the shuffling and corruption generators' states and the
-epoch history (``torch.save``, read back with ``weights_only=True``: no
-pickle), with a JSON fingerprint of the estimator class, its parameters and
-the training data. Called again with the same estimator settings and data,
-in this process or another, it loads the checkpoint and runs only the
-remaining epochs: the final model is bit-identical on CPU to an uninterrupted
-``fit``. A checkpoint of a different fit is refused, not silently reused.
+:func:`resumable_fit` fits an estimator exactly as ``fit`` does (the same
+phases, seeds and nets) and writes a checkpoint after every epoch and at the
+end of every phase: the final weights and history of each finished phase,
+and for the phase in progress its module's weights, the optimiser state, the
+shuffling and corruption generators' states and the epoch history
+(``torch.save``, read back with ``weights_only=True``: no pickle), with a
+JSON fingerprint of the estimator class, its parameters and the training
+data. Called again with the same estimator settings and data, in this
+process or another, it restores the finished phases, loads the phase in
+progress and runs only the remaining epochs: the final model is
+bit-identical on CPU to an uninterrupted ``fit``, for the stacks too (an
+interruption in a layer's pretraining resumes in that layer). A checkpoint
+of a different fit is refused, not silently reused.
 """
 
 import hashlib
@@ -18,61 +22,133 @@ import os
 import numpy as np
 import torch
 from skorch.callbacks import Callback
-
-from ._net import BatchHistory
+from skorch.history import History
 
 __all__ = ["resumable_fit"]
 
 _STATE, _META = "checkpoint.pt", "checkpoint.json"
 
 
-def _fingerprint(estimator, X):
+def _fingerprint(estimator, arrays):
     from .persistence import _encode
 
     params = {k: _encode(v, k) for k, v in estimator.get_params(deep=False).items()
               if not isinstance(v, np.random.RandomState)}
-    data = hashlib.sha256(np.ascontiguousarray(X).tobytes()).hexdigest()
-    return {"class": type(estimator).__name__, "params": params,
-            "data": {"shape": list(X.shape), "dtype": str(X.dtype), "sha256": data}}
+    data = {}
+    for name, value in arrays.items():
+        if value is not None:
+            value = np.ascontiguousarray(value)
+            data[name] = {"shape": list(value.shape), "dtype": str(value.dtype),
+                          "sha256": hashlib.sha256(value.tobytes()).hexdigest()}
+    return {"class": type(estimator).__name__, "params": params, "data": data}
+
+
+def _replace(path, write):
+    """Write ``path`` atomically through ``write(tmp_path)``."""
+    write(path + ".tmp")
+    os.replace(path + ".tmp", path)
 
 
 class _EpochCheckpoint(Callback):
-    """Writes the training state after every finished epoch, atomically."""
+    """Saves the checkpoint after every finished epoch."""
 
-    def __init__(self, directory, fingerprint):
-        self.directory = directory
-        self.fingerprint = fingerprint
+    def __init__(self, checkpoint, index):
+        self.checkpoint = checkpoint
+        self.index = index
 
     def on_epoch_end(self, net, **kwargs):
-        state = {
+        self.checkpoint.save(current={
+            "phase": self.index,
             "module": net.module_.state_dict(),
             "optimizer": net.optimizer_.state_dict(),
             "shuffle_generator": net.shuffle_generator_.get_state(),
             "noise_generator": net.noise_generator_.get_state().cpu(),
             "history": json.dumps(list(net.history), default=float),
-        }
-        tmp = os.path.join(self.directory, _STATE + ".tmp")
-        torch.save(state, tmp)
-        os.replace(tmp, os.path.join(self.directory, _STATE))
-        meta = {**self.fingerprint, "epochs_done": len(net.history)}
-        tmp = os.path.join(self.directory, _META + ".tmp")
-        with open(tmp, "w") as f:
-            json.dump(meta, f)
-        os.replace(tmp, os.path.join(self.directory, _META))
+        })
 
 
-def resumable_fit(estimator, X, checkpoint_dir):
+class _Checkpoint:
+    """Restores a matching checkpoint's finished phases and epochs, and saves new ones.
+
+    The estimator's phase runner calls :meth:`finished`, :meth:`restore` and
+    :meth:`finish` with each phase's index and net.
+    """
+
+    def __init__(self, directory, fingerprint):
+        self.directory = directory
+        self.fingerprint = fingerprint
+        self.done, self.current = [], None
+        meta_path = os.path.join(directory, _META)
+        if os.path.exists(meta_path):
+            with open(meta_path) as f:
+                meta = json.load(f)
+            if {k: meta.get(k) for k in fingerprint} != json.loads(json.dumps(fingerprint)):
+                raise ValueError(
+                    f"{directory!r} holds the checkpoint of a different fit (class, parameters or "
+                    f"data differ); use another directory or delete it."
+                )
+            state = torch.load(os.path.join(directory, _STATE), map_location="cpu", weights_only=True)
+            self.done, self.current = state["done"], state["current"]
+
+    def finished(self, index):
+        return index < len(self.done)
+
+    def restore(self, index, net):
+        """Load what the checkpoint holds of phase ``index`` into ``net``; the epochs it had done."""
+        saved = self.done[index] if self.finished(index) else None
+        if saved is None:
+            net.callbacks_ = [*net.callbacks_, ("checkpoint", _EpochCheckpoint(self, index))]
+            saved = self.current if self.current is not None and self.current["phase"] == index else None
+            if saved is None:
+                return 0
+            net.optimizer_.load_state_dict(saved["optimizer"])
+            net.shuffle_generator_.set_state(saved["shuffle_generator"])
+            if net.noise_generator_.device.type == "cpu":
+                net.noise_generator_.set_state(saved["noise_generator"])
+        net.module_.load_state_dict(saved["module"])
+        net.history = History(json.loads(saved["history"]))
+        return len(net.history)
+
+    def finish(self, index, net):
+        """Record phase ``index``'s final weights (after early stopping restored the best) and history."""
+        net.callbacks_ = [(n, cb) for n, cb in net.callbacks_ if n != "checkpoint"]
+        self.done.append({
+            "module": {k: v.detach().clone() for k, v in net.module_.state_dict().items()},
+            "history": json.dumps(list(net.history), default=float),
+        })
+        self.current = None
+        self.save(current=None)
+
+    def save(self, current):
+        _replace(os.path.join(self.directory, _STATE),
+                 lambda path: torch.save({"done": self.done, "current": current}, path))
+        epochs = sum(len(json.loads(d["history"])) for d in self.done)
+        meta = {**self.fingerprint, "phases_done": len(self.done),
+                "epochs_done": epochs + (0 if current is None else len(json.loads(current["history"])))}
+
+        def write(path):
+            with open(path, "w") as f:
+                json.dump(meta, f)
+
+        _replace(os.path.join(self.directory, _META), write)
+
+
+def resumable_fit(estimator, X, checkpoint_dir, y=None, **fit_params):
     """Fit ``estimator`` on ``X`` with a checkpoint after every epoch, resuming if one exists.
 
     Parameters
     ----------
-    estimator : DenoisingAutoencoder, ContractiveAE, SparseAE, VAE or DVAE
-        Configured as for ``fit``; use an int ``random_state`` so that a resumed
-        fit equals an uninterrupted one.
+    estimator : skae estimator
+        Any skae model, configured as for ``fit``; use an int ``random_state``
+        so that a resumed fit equals an uninterrupted one.
     X : array-like of shape (n_samples, n_features)
         Training data (the same data when resuming).
     checkpoint_dir : str or path-like
         Directory for the checkpoint (created if needed).
+    y : array-like of shape (n_samples,), default=None
+        Labels, for :class:`~skae.StackedDAEClassifier`.
+    **fit_params : dict
+        Other arguments of the estimator's ``fit`` (e.g. ``X_unlabeled``).
 
     Returns
     -------
@@ -83,8 +159,13 @@ def resumable_fit(estimator, X, checkpoint_dir):
     ------
     ValueError
         If the directory holds the checkpoint of another fit (different class,
-        parameters or data), or the estimator trains in several phases
-        (StackedDAE, StackedDAEClassifier).
+        parameters or data).
+
+    Notes
+    -----
+    The state of early stopping (its best score and patience) is not saved:
+    with ``early_stopping=True`` a fit resumed in the middle of a phase can
+    stop at another epoch than an uninterrupted one.
 
     Examples
     --------
@@ -98,44 +179,12 @@ def resumable_fit(estimator, X, checkpoint_dir):
     >>> bool((again.transform(X) == dae.transform(X)).all()), again.n_iter_
     (True, 3)
     """
-    from ._base import BaseAutoencoder
-    from .stacked import StackedDAE
+    from ._training import TrainingMixin
 
-    if not isinstance(estimator, BaseAutoencoder) or isinstance(estimator, StackedDAE):
-        raise ValueError(
-            f"resumable_fit supports single-phase models (DenoisingAutoencoder, ContractiveAE, "
-            f"SparseAE, VAE, DVAE), not {type(estimator).__name__}."
-        )
+    if not isinstance(estimator, TrainingMixin):
+        raise ValueError(f"resumable_fit fits skae's estimators, not {type(estimator).__name__}.")
     directory = os.fspath(checkpoint_dir)
     os.makedirs(directory, exist_ok=True)
-
-    def resume(net, X):
-        """Load a matching checkpoint into the fresh net; add the per-epoch writer."""
-        fingerprint = _fingerprint(estimator, X)
-        done = 0
-        meta_path = os.path.join(directory, _META)
-        if os.path.exists(meta_path):
-            with open(meta_path) as f:
-                meta = json.load(f)
-            if {k: meta.get(k) for k in fingerprint} != json.loads(json.dumps(fingerprint)):
-                raise ValueError(
-                    f"{directory!r} holds the checkpoint of a different fit (class, parameters or "
-                    f"data differ); use another directory or delete it."
-                )
-            state = torch.load(os.path.join(directory, _STATE), map_location="cpu", weights_only=True)
-            net.module_.load_state_dict(state["module"])
-            net.optimizer_.load_state_dict(state["optimizer"])
-            net.shuffle_generator_.set_state(state["shuffle_generator"])
-            if net.noise_generator_.device.type == "cpu":
-                net.noise_generator_.set_state(state["noise_generator"])
-            net.history = BatchHistory(json.loads(state["history"]))
-            done = len(net.history)
-        net.callbacks_ = [*net.callbacks_, ("checkpoint", _EpochCheckpoint(directory, fingerprint))]
-        return done
-
     estimator._validate_params()
-    with estimator._keep_state_on_error():
-        estimator._fit_from_scratch(X, epochs=estimator.max_iter, resume=resume)
-    net = estimator.net_
-    net.callbacks_ = [(n, cb) for n, cb in net.callbacks_ if n != "checkpoint"]
-    return estimator
+    checkpoint = _Checkpoint(directory, _fingerprint(estimator, {"X": X, "y": y, **fit_params}))
+    return estimator._fit(X, y, checkpoint=checkpoint, **fit_params)

@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import MLP_CONSTRAINTS, BaseAutoencoder
 from .losses import ContractivePenalty, jacobian_frobenius_sq
+from .modules import ContractiveAutoencoder
 
 __all__ = ["ContractiveAE"]
 
@@ -79,7 +80,7 @@ class ContractiveAE(BaseAutoencoder):
         The trained encoder, x -> code.
     decoder_ : torch.nn.Module
         The trained decoder, code -> reconstruction in data space.
-    net_ : AutoencoderNet
+    net_ : SkaeNet
         The trained skorch net.
     device_ : torch.device
         Where the model lives.
@@ -116,6 +117,7 @@ class ContractiveAE(BaseAutoencoder):
         "contraction": [Interval(Real, 0, None, closed="left")],
     }
     _feature_prefix = "contractiveae"
+    _module_class = ContractiveAutoencoder
 
     def __init__(
         self,
@@ -154,8 +156,8 @@ class ContractiveAE(BaseAutoencoder):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _net_kwargs(self):
-        return {"regularizer": ContractivePenalty(float(self.contraction))}
+    def _objective(self):
+        return {**super()._objective(), "criterion__penalty": ContractivePenalty(float(self.contraction))}
 
     def jacobian_norm(self, X):
         """Squared Frobenius norm ‖J_f(x)‖²_F of the encoder Jacobian at each row.

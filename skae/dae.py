@@ -1,8 +1,6 @@
 """The denoising autoencoder of Vincent et al. (2008, 2010)."""
 
-from sklearn.utils._param_validation import HasMethods
-
-from ._base import MLP_CONSTRAINTS, BaseAutoencoder, CorruptionParamMixin, _copy_corruption
+from ._base import CORRUPTION, MLP_CONSTRAINTS, BaseAutoencoder, CorruptionParamMixin
 from .corruption import MaskingNoise
 
 __all__ = ["DenoisingAutoencoder"]
@@ -81,7 +79,7 @@ class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
         The trained encoder, x -> code.
     decoder_ : torch.nn.Module
         The trained decoder, code -> reconstruction in data space.
-    net_ : AutoencoderNet
+    net_ : SkaeNet
         The trained skorch net.
     device_ : torch.device
         Where the model lives.
@@ -122,7 +120,7 @@ class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
     _parameter_constraints = {
         **BaseAutoencoder._parameter_constraints,
         **MLP_CONSTRAINTS,
-        "corruption": [HasMethods(["__call__", "get_params", "set_params"]), None],
+        "corruption": CORRUPTION,
     }
     _feature_prefix = "dae"
 
@@ -162,9 +160,3 @@ class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
-
-    def _check_params(self, X):
-        self.corruption_ = _copy_corruption(self.corruption)
-
-    def _corruption_for_fit(self):
-        return self.corruption_

@@ -26,6 +26,7 @@ __all__ = [
     "log_normal_standard",
     "log_likelihood",
     "variational_bound",
+    "VariationalLoss",
 ]
 
 #: Reconstruction losses by name, with the decoder output activation each implies.
@@ -67,23 +68,36 @@ def reconstruction_loss(preactivation, target, kind):
 
 
 class ReconstructionLoss(nn.Module):
-    """Mean over the batch of :func:`reconstruction_loss` (a skorch criterion).
+    """A skorch criterion: mean over the batch of :func:`reconstruction_loss`, plus a penalty.
 
     Parameters
     ----------
     kind : {"cross_entropy", "squared_error"}, default="squared_error"
+    penalty : callable or None, default=None
+        ``penalty(output) -> scalar tensor or None`` on the module's whole
+        output (e.g. :class:`ContractivePenalty`, :class:`SparsityPenalty`).
+
+    Notes
+    -----
+    ``forward(output, target)`` takes the module's output: a tensor of
+    decoder pre-activations, or a tuple whose first item is one
+    (``(preactivation, code, ...)``).
     """
 
-    def __init__(self, kind="squared_error"):
+    def __init__(self, kind="squared_error", penalty=None):
         super().__init__()
         if kind not in RECONSTRUCTION_LOSSES:
             raise ValueError(
                 f"Unknown reconstruction loss {kind!r}; choose one of {sorted(RECONSTRUCTION_LOSSES)}."
             )
         self.kind = kind
+        self.penalty = penalty
 
-    def forward(self, preactivation, target):
-        return reconstruction_loss(preactivation, target, self.kind).mean()
+    def forward(self, output, target):
+        preactivation = output[0] if isinstance(output, (tuple, list)) else output
+        loss = reconstruction_loss(preactivation, target, self.kind).mean()
+        penalty = None if self.penalty is None else self.penalty(output)
+        return loss if penalty is None else loss + penalty
 
 
 # --------------------------------------------------------------------------
@@ -150,7 +164,10 @@ def jacobian_frobenius_sq(encoder, x, code=None):
 
 
 class ContractivePenalty:
-    """``weight`` · mean over the batch of ‖J_f(x)‖²_F, for :class:`~skae._net.AutoencoderNet`.
+    """``weight`` · mean over the batch of ‖J_f(x)‖²_F.
+
+    Reads the per-sample norms that a contractive module's ``forward`` returns
+    third: ``(preactivation, code, jacobian_norms)``.
 
     Parameters
     ----------
@@ -161,11 +178,10 @@ class ContractivePenalty:
     def __init__(self, weight):
         self.weight = weight
 
-    def __call__(self, module, X, y_pred):
+    def __call__(self, output):
         if self.weight == 0:
             return None
-        code = y_pred[1] if isinstance(y_pred, (tuple, list)) else None
-        return self.weight * jacobian_frobenius_sq(module.encoder, X, code).mean()
+        return self.weight * output[2].mean()
 
 
 # --------------------------------------------------------------------------
@@ -196,7 +212,7 @@ def kl_sparsity(code, target):
 
 
 class SparsityPenalty:
-    """``weight`` · Ω(h) for :class:`~skae._net.AutoencoderNet`.
+    """``weight`` · Ω(h) of the code, the second item of the module's output.
 
     Parameters
     ----------
@@ -215,10 +231,10 @@ class SparsityPenalty:
         self.kind = kind
         self.target = target
 
-    def __call__(self, module, X, y_pred):
+    def __call__(self, output):
         if self.weight == 0:
             return None
-        code = y_pred[1]
+        code = output[1]
         if self.kind == "l1":
             return self.weight * l1_sparsity(code).mean()
         return self.weight * kl_sparsity(code, self.target)
@@ -257,46 +273,59 @@ def log_likelihood(decoder_output, x, likelihood, log_var=None):
     raise ValueError(f"Unknown likelihood {likelihood!r}; choose one of {LIKELIHOODS}.")
 
 
-def variational_bound(module, mu, log_var, x, *, n_samples=1, objective="elbo", beta=1.0,
-                      generator=None, eps=None):
+def variational_bound(output, x, likelihood, *, objective="elbo", beta=1.0):
     """Per-sample lower bound on log p(x), in nats (shape (B,)).
 
     ``"elbo"``: 1/K Σ_k log p(x|z_k) − β KL(q(z|x) ‖ p(z)), with the KL in
     closed form. ``"iwae"``: log 1/K Σ_k w_k with
     log w_k = log p(x|z_k) + β (log p(z_k) − log q(z_k|x)) (Burda et al.),
     which is ≥ the ELBO and tightens as K grows (for β = 1).
-    z_k = μ + σ ε_k (the reparameterisation trick).
 
     Parameters
     ----------
-    module : VariationalAutoencoder
-        Supplies ``decoder.preactivation`` and ``likelihood``/``log_var``.
-    mu, log_var : torch.Tensor of shape (B, H)
-        Posterior parameters, computed from the (possibly corrupted) input.
+    output : tuple
+        A variational module's output ``(mu, log_var, eps, z, decoded, decoder_log_var)``:
+        the posterior parameters (B, H) computed from the (possibly corrupted)
+        input, the standard normal draws ε (K, B, H), the samples
+        z_k = μ + σ ε_k (the reparameterisation trick), the decoder's logits or
+        means at each z_k (K, B, D), and the Gaussian decoder's log-variance
+        (D,) or ``None``.
     x : torch.Tensor of shape (B, D)
         The clean data whose likelihood is bounded.
-    n_samples : int, default=1
-        K, samples of z per data point.
+    likelihood : {"bernoulli", "gaussian"}
     objective : {"elbo", "iwae"}, default="elbo"
     beta : float, default=1.0
         Weight of the KL (ELBO) or of the prior/posterior ratio (IWAE); a bound on
         log p(x) only for β = 1.
-    generator : torch.Generator, default=None
-        Source of ε when ``eps`` is not given.
-    eps : torch.Tensor of shape (K, B, H), default=None
-        The standard normal draws, for reproducible evaluation and tests.
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"Unknown objective {objective!r}; choose one of {OBJECTIVES}.")
-    if eps is None:
-        eps = torch.randn((n_samples, *mu.shape), generator=generator, device=mu.device, dtype=mu.dtype)
-    std = (0.5 * log_var).exp()
-    z = mu + std * eps  # (K, B, H)
-    K, B, H = z.shape
-    output = module.decoder.preactivation(z.reshape(K * B, H)).reshape(K, B, -1)
-    log_px = log_likelihood(output, x, module.likelihood, module.log_var)  # (K, B)
+    mu, log_var, eps, z, decoded, decoder_log_var = output
+    log_px = log_likelihood(decoded, x, likelihood, decoder_log_var)  # (K, B)
     if objective == "elbo":
         return log_px.mean(dim=0) - beta * gaussian_kl(mu, log_var)
+    K = eps.shape[0]
     log_q = -0.5 * (eps.square() + log_var + _LOG_2PI).sum(dim=-1)  # log q(z|x), (K, B)
     log_w = log_px + beta * (log_normal_standard(z) - log_q)
     return torch.logsumexp(log_w, dim=0) - math.log(K)
+
+
+class VariationalLoss(nn.Module):
+    """A skorch criterion: the negative mean :func:`variational_bound` of the clean batch.
+
+    Parameters
+    ----------
+    likelihood : {"bernoulli", "gaussian"}, default="bernoulli"
+    objective : {"elbo", "iwae"}, default="elbo"
+    beta : float, default=1.0
+    """
+
+    def __init__(self, likelihood="bernoulli", objective="elbo", beta=1.0):
+        super().__init__()
+        self.likelihood = likelihood
+        self.objective = objective
+        self.beta = beta
+
+    def forward(self, output, target):
+        bound = variational_bound(output, target, self.likelihood, objective=self.objective, beta=self.beta)
+        return -bound.mean()

@@ -10,12 +10,15 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .losses import jacobian_frobenius_sq
+
 __all__ = [
     "ACTIVATIONS",
     "make_activation",
     "TiedLinear",
     "Decoder",
     "Autoencoder",
+    "ContractiveAutoencoder",
     "StackedAutoencoder",
     "Classifier",
     "mlp",
@@ -173,6 +176,20 @@ class Autoencoder(nn.Module):
         return self.decoder.preactivation(code), code
 
 
+class ContractiveAutoencoder(Autoencoder):
+    """:class:`Autoencoder` whose ``forward`` also returns ‖J_f(x)‖²_F per sample.
+
+    ``forward(x)`` returns ``(preactivation, code, jacobian_norms)``, the
+    exact squared Frobenius norm of the encoder Jacobian at each row
+    (:func:`~skae.losses.jacobian_frobenius_sq`), so that the contractive
+    penalty's every use of the weights happens inside ``forward``.
+    """
+
+    def forward(self, x):  # (B, D) -> ((B, D), (B, H), (B,))
+        code = self.encoder(x)
+        return self.decoder.preactivation(code), code, jacobian_frobenius_sq(self.encoder, x, code)
+
+
 def build_without_global_rng(factory, *args, **kwargs):
     """Call ``factory(*args, **kwargs)`` leaving torch's global CPU RNG as it was.
 
@@ -304,10 +321,11 @@ class VariationalAutoencoder(nn.Module):
         the pixel probabilities. ``"gaussian"``: the decoder gives the mean and
         ``log_var`` holds one learned log-variance per feature (homoscedastic
         across samples, shared by every z).
-
     Notes
     -----
-    ``forward(x)`` returns the posterior parameters ``(mu, log_var)``.
+    ``forward(x, n_samples=1, generator=None, eps=None)`` returns everything the bounds of
+    :func:`~skae.losses.variational_bound` need:
+    ``(mu, log_var, eps, z, decoded, decoder_log_var)``.
     """
 
     def __init__(self, n_features, n_components, hidden_layer_sizes=(256,), activation="relu",
@@ -323,5 +341,17 @@ class VariationalAutoencoder(nn.Module):
         else:
             self.log_var = None
 
-    def forward(self, x):
-        return self.encoder(x)
+    def forward(self, x, n_samples=1, generator=None, eps=None):
+        """Encode, draw z_k = μ + σ ε_k, decode every z_k.
+
+        ``eps`` (K, B, H), if given, are the standard normal draws; otherwise
+        K = ``n_samples`` draws come from ``generator``.
+        """
+        mu, log_var = self.encoder(x)  # (B, H) each
+        if eps is None:
+            eps = torch.randn((n_samples, *mu.shape), generator=generator, device=mu.device,
+                              dtype=mu.dtype)
+        z = mu + (0.5 * log_var).exp() * eps  # (K, B, H)
+        K, B, H = z.shape
+        decoded = self.decoder.preactivation(z.reshape(K * B, H)).reshape(K, B, -1)
+        return mu, log_var, eps, z, decoded, self.log_var

@@ -1,16 +1,17 @@
-"""Synchronous data-parallel training over ``torch.distributed`` (torchrun, gloo/NCCL).
+"""Synchronous data-parallel training: ``DistributedDataParallel`` under torchrun (gloo/NCCL).
 
-Inside ``with skae.data_parallel():`` a ``fit`` or ``partial_fit`` run by every
-rank of an initialised process group trains one model together. Every rank
-draws the same global batch (the same seeded permutation) and the same
-corruption noise. Each rank then takes its shard of the batch (rows
-``rank::world_size``), backpropagates its shard's mean loss, and the
-gradients are all-reduced and averaged before the optimiser step. This is the
-update of ``DistributedDataParallel`` done in the net's training-step hooks,
-which keeps ``module_.encoder`` and ``module_.decoder`` directly usable by the
-penalties and bounds. With shards of equal size it is the single-process
-update with the same global batch. All ranks end with the same fitted
-estimator.
+Inside ``with skae.data_parallel():``, a ``fit`` or ``partial_fit`` run by
+every rank of an initialised ``torch.distributed`` process group trains one
+model together. The estimator reads the switch once, when it builds or
+updates its net; the net then wraps its module in
+``torch.nn.parallel.DistributedDataParallel`` for the training steps. Every
+rank draws the same global batch (the same seeded permutation) and the same
+corruption noise, keeps its shard of the batch (rows ``rank::world_size``),
+and backpropagates its shard's mean loss through DDP, which averages the
+gradients over the ranks. With shards of equal size this is the
+single-process update with the same global batch, and all ranks end with the
+same fitted estimator. Every use of a parameter happens inside the module's
+``forward``, as DDP needs.
 
 A peer that dies makes the collective fail. The error is re-raised as a
 ``RuntimeError`` naming this rank, instead of hanging, within the process
@@ -18,13 +19,11 @@ group's timeout; gloo notices a closed connection at once.
 """
 
 import contextlib
-import threading
+import contextvars
 
-import torch
+__all__ = ["data_parallel", "data_parallel_active"]
 
-__all__ = ["data_parallel", "data_parallel_context"]
-
-_state = threading.local()
+_active = contextvars.ContextVar("skae_data_parallel", default=False)
 
 
 @contextlib.contextmanager
@@ -55,18 +54,23 @@ def data_parallel():
     ...
     RuntimeError: skae.data_parallel() needs an initialised torch.distributed process group ...
     """
-    previous = getattr(_state, "active", False)
-    _state.active = True
+    token = _active.set(True)
     try:
         yield
     finally:
-        _state.active = previous
+        _active.reset(token)
 
 
-def data_parallel_context():
-    """``(rank, world_size)`` inside :func:`data_parallel`, else ``None``."""
-    if not getattr(_state, "active", False):
-        return None
+def data_parallel_active():
+    """Whether fits run data-parallel here (inside :func:`data_parallel`).
+
+    Raises
+    ------
+    RuntimeError
+        Inside :func:`data_parallel` without an initialised process group.
+    """
+    if not _active.get():
+        return False
     import torch.distributed as dist
 
     if not (dist.is_available() and dist.is_initialized()):
@@ -74,27 +78,4 @@ def data_parallel_context():
             "skae.data_parallel() needs an initialised torch.distributed process group "
             "(e.g. run under torchrun and call torch.distributed.init_process_group('gloo'))."
         )
-    return dist.get_rank(), dist.get_world_size()
-
-
-def allreduce_gradients(parameters, rank, world_size):
-    """Average the gradients of ``parameters`` over the ranks (in place)."""
-    import torch.distributed as dist
-
-    grads = [p.grad for p in parameters if p.grad is not None]
-    if not grads:
-        return
-    flat = torch.cat([g.reshape(-1) for g in grads])
-    try:
-        dist.all_reduce(flat, op=dist.ReduceOp.SUM)
-    except Exception as exc:  # gloo/NCCL raise RuntimeError or DistBackendError
-        raise RuntimeError(
-            f"Data-parallel training failed on rank {rank} of {world_size}: a peer process "
-            f"stopped or the collective timed out ({type(exc).__name__}: {exc})."
-        ) from exc
-    flat /= world_size
-    offset = 0
-    for g in grads:
-        n = g.numel()
-        g.copy_(flat[offset : offset + n].view_as(g))
-        offset += n
+    return True

@@ -31,18 +31,12 @@ import sklearn
 import torch
 
 from . import corruption as _corruption
-from ._base import resolve_device
-
 __all__ = ["save", "load", "FORMAT_VERSION"]
 
-FORMAT_VERSION = 1
+#: 2: the fitted state is the estimator's own (``_get_state``), corruption copies included.
+FORMAT_VERSION = 2
 _JSON, _TENSORS = "skae.json", "tensors.safetensors"
 _CORRUPTIONS = ("MaskingNoise", "SaltAndPepperNoise", "GaussianNoise")
-# fitted attributes stored as JSON, when the estimator has them
-_FITTED = (
-    "n_features_in_", "feature_names_in_", "loss_", "likelihood_", "n_iter_", "loss_curve_",
-    "validation_loss_curve_", "pretrain_loss_curves_", "classes_",
-)
 
 
 def _estimator_classes():
@@ -153,9 +147,7 @@ def save(estimator, path):
             warnings.warn("random_state is a RandomState instance; it is saved as None.", UserWarning)
             value = None
         params[key] = _encode(value, key)
-    fitted = {a: _encode(getattr(estimator, a), a) for a in _FITTED if hasattr(estimator, a)}
-    if hasattr(estimator, "_score_key"):
-        fitted["_score_key"] = estimator._score_key.hex()
+    fitted = {a: _encode(value, a) for a, value in estimator._get_state().items()}
 
     state = estimator.net_.module_.state_dict()
     tensors = {k: v.detach().cpu().contiguous().clone() for k, v in state.items()}
@@ -273,20 +265,11 @@ def load(path, device=None):
         _reject(path, f"bad parameters ({exc})")
     if device is not None:
         estimator.set_params(device=device)
-    for attr in _FITTED:
-        if attr in fitted:
-            setattr(estimator, attr, fitted[attr])
-    if "_score_key" in fitted:
-        estimator._score_key = bytes.fromhex(fitted["_score_key"])
     try:
-        if hasattr(estimator, "_layer_corruptions"):
-            estimator.corruption_ = estimator._layer_corruptions()
-        elif hasattr(estimator, "_check_params"):
-            estimator._check_params(None)
-    except ValueError as exc:
-        _reject(path, f"bad parameters ({exc})")
-
-    module = estimator._empty_module(int(estimator.n_features_in_))
+        estimator._set_state(fitted)
+        module = estimator._empty_module()
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        _reject(path, f"bad parameters or fitted state ({exc})")
     expected = module.state_dict()
     if set(expected) != set(tensors):
         missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
@@ -297,17 +280,5 @@ def load(path, device=None):
             _reject(path, f"tensor {key!r} is {tuple(t.shape)} {t.dtype}, the model needs "
                           f"{tuple(expected[key].shape)} {expected[key].dtype}")
     module.load_state_dict(tensors, strict=True)
-    target = resolve_device(estimator.device)
-    net = estimator._make_net(
-        module, device=target, seed=0, split_seed=0, max_epochs=1, **estimator._net_spec()
-    )
-    # the epoch history, so that n_iter_ and loss_curve_ carry on after partial_fit
-    valid = fitted.get("validation_loss_curve_") or []
-    for i, loss in enumerate(fitted.get("loss_curve_") or []):
-        net.history.new_epoch()
-        net.history.record("epoch", i + 1)
-        net.history.record("train_loss", loss)
-        if i < len(valid):
-            net.history.record("valid_loss", valid[i])
-    estimator.net_ = net
+    estimator._attach_module(module)
     return estimator

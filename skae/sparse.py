@@ -79,7 +79,7 @@ class SparseAE(BaseAutoencoder):
         The trained encoder, x -> code.
     decoder_ : torch.nn.Module
         The trained decoder, code -> reconstruction in data space.
-    net_ : AutoencoderNet
+    net_ : SkaeNet
         The trained skorch net.
     device_ : torch.device
         Where the model lives.
@@ -159,7 +159,8 @@ class SparseAE(BaseAutoencoder):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _check_params(self, X):
+    def _check_params(self):
+        super()._check_params()
         if self.sparsity_penalty == "kl" and self.activation != "sigmoid":
             raise ValueError(
                 f"sparsity_penalty='kl' compares mean activations with sparsity_target "
@@ -167,9 +168,6 @@ class SparseAE(BaseAutoencoder):
                 f"(or sparsity_penalty='l1')."
             )
 
-    def _net_kwargs(self):
-        return {
-            "regularizer": SparsityPenalty(
-                float(self.sparsity), self.sparsity_penalty, float(self.sparsity_target)
-            )
-        }
+    def _objective(self):
+        penalty = SparsityPenalty(float(self.sparsity), self.sparsity_penalty, float(self.sparsity_target))
+        return {**super()._objective(), "criterion__penalty": penalty}

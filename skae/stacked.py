@@ -12,7 +12,7 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
@@ -21,21 +21,14 @@ from ._base import (
     MLP_CONSTRAINTS,
     BaseAutoencoder,
     CorruptionParamMixin,
-    TorchEstimatorMixin,
+    TorchEstimator,
     _copy_corruption,
-    _seeds,
-    resolve_device,
 )
-from ._net import AutoencoderNet, TensorData
+from ._data import TensorData
+from ._training import Phase
 from .corruption import MaskingNoise
-from .losses import RECONSTRUCTION_LOSSES
-from .modules import (
-    Autoencoder,
-    Classifier,
-    StackedAutoencoder,
-    build_without_global_rng,
-    init_weights,
-)
+from .losses import RECONSTRUCTION_LOSSES, ReconstructionLoss
+from .modules import Autoencoder, Classifier, StackedAutoencoder, init_weights
 
 __all__ = ["StackedDAE", "StackedDAEClassifier"]
 
@@ -47,13 +40,16 @@ _STACK_CONSTRAINTS = {
 
 
 class _GreedyPretrainingMixin:
-    """Greedy layer-wise denoising pretraining of a stack of one-layer DAEs."""
+    """Greedy layer-wise denoising pretraining of a stack of one-layer DAEs, as phases."""
 
     def _layer_widths(self):
         return (*self._hidden_sizes(), int(self.n_components))
 
-    def _layer_corruptions(self):
-        """One validated copy of the corruption per layer."""
+    def _check_params(self):
+        """One validated copy of the corruption per layer, in ``corruption_``.
+
+        Replaces :class:`CorruptionParamMixin`'s single copy (not called).
+        """
         widths = self._layer_widths()
         corruption = self.corruption
         if isinstance(corruption, (list, tuple)):
@@ -65,8 +61,9 @@ class _GreedyPretrainingMixin:
             for c in corruption:
                 if c is not None and not hasattr(c, "get_params"):
                     raise ValueError(f"corruption list entries must be corruption objects, got {c!r}.")
-            return [_copy_corruption(c) for c in corruption]
-        return [_copy_corruption(corruption) for _ in widths]
+            self.corruption_ = [_copy_corruption(c) for c in corruption]
+        else:
+            self.corruption_ = [_copy_corruption(corruption) for _ in widths]
 
     def _layer_loss(self, k):
         """Layer 1 reconstructs the data (``loss_``); higher layers reconstruct codes:
@@ -80,65 +77,38 @@ class _GreedyPretrainingMixin:
         """Encode ``H`` (no corruption, evaluation mode), chunk by chunk."""
         module.eval()
         device = next(module.parameters()).device
-        step = max(self._inference_chunk_rows, int(self.batch_size))
-        return torch.cat(
-            [module.encoder(H[i : i + step].to(device)).to(H.device) for i in range(0, len(H), step)]
-        )
+        return torch.cat([module.encoder(H[rows].to(device)).to(H.device) for rows in self._chunks(len(H))])
 
-    def _layer_module(self, k, n_in, width):
-        """Layer k's one-hidden-layer autoencoder, not initialised."""
-        return Autoencoder(
-            n_features=n_in,
-            n_components=width,
-            activation=self.activation,
-            output_activation=RECONSTRUCTION_LOSSES[self._layer_loss(k)],
-            tied_weights=self.tied_weights,
-        )
-
-    def _empty_layers(self, n_features):
-        """Every layer's architecture, freshly built (for loading saved weights)."""
-        sizes = (n_features, *self._layer_widths())
-        return [
-            build_without_global_rng(self._layer_module, k, n_in, width)
-            for k, (n_in, width) in enumerate(zip(sizes[:-1], sizes[1:]))
-        ]
-
-    def _fit_seeds(self, extra):
-        """Every seed of one fit, drawn once: three per layer, then ``extra`` more."""
-        return _seeds(self.random_state, 3 * len(self._layer_widths()) + extra)
-
-    def _pretrain(self, X_tensor, device, epochs, seeds):
-        """Train each layer in turn (layer k uses ``seeds[3k:3k+3]``); returns the trained layers."""
+    def _pretraining_phases(self, X):
+        """Layer k: a one-hidden-layer DAE on the clean codes of layers < k (of ``X``)."""
         widths = self._layer_widths()
-        corruptions = self.corruption_
-        layers, curves = [], []
-        H, n_in = X_tensor, X_tensor.shape[1]
-        for k, width in enumerate(widths):
-            loss = self._layer_loss(k)
-            module = self._init_module(self._layer_module, seeds[3 * k], k, n_in, width)
-            net = self._make_net(
-                module,
-                device=device,
-                seed=seeds[3 * k + 1],
-                split_seed=seeds[3 * k + 2],
-                max_epochs=epochs,
-                corruption=corruptions[k],
-                criterion__kind=loss,
-            )
-            self._run_epochs(net, TensorData(H), epochs)
-            layers.append(net.module_)
-            curves.append([float(h["train_loss"]) for h in net.history])
-            if self.verbose:
-                print(f"[{type(self).__name__}] layer {k + 1}/{len(widths)} "
-                      f"({n_in} -> {width}) pretrained, loss {curves[-1][-1]:.4f}")
-            H, n_in = self._clean_codes(net.module_, H), width
-        self.pretrain_loss_curves_ = curves
-        return layers
+        sizes = (self.n_features_in_, *widths)
+        codes = [X]
 
-    def _record_history(self):
-        """The shared history attributes; ``n_iter_`` also counts the pretraining epochs."""
-        super()._record_history()
-        self.n_iter_ += sum(len(c) for c in self.pretrain_loss_curves_)
+        def layer_data(k):
+            def data(trained):
+                while len(codes) <= k:  # the clean codes of the layer below, computed once
+                    codes.append(self._clean_codes(trained[len(codes) - 1], codes[-1]))
+                return TensorData(codes[k])
+            return data
+
+        def layer_module(k):
+            return lambda trained: Autoencoder(
+                n_features=sizes[k], n_components=sizes[k + 1], activation=self.activation,
+                output_activation=RECONSTRUCTION_LOSSES[self._layer_loss(k)],
+                tied_weights=self.tied_weights,
+            )
+
+        return [
+            Phase(
+                name=f"layer {k + 1}/{len(widths)} ({sizes[k]} -> {sizes[k + 1]})",
+                epochs=self.max_iter, module=layer_module(k), data=layer_data(k),
+                objective={"criterion": ReconstructionLoss, "criterion__kind": self._layer_loss(k),
+                           "corruption": self.corruption_[k]},
+                initialise=self._initialise,
+            )
+            for k in range(len(widths))
+        ]
 
 
 class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder):
@@ -217,7 +187,7 @@ class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder)
         The stacked encoder, x -> top code.
     decoder_ : torch.nn.Module
         The stacked decoder, top code -> reconstruction in data space.
-    net_ : AutoencoderNet
+    net_ : SkaeNet
         The skorch net of the deep autoencoder.
     device_ : torch.device
         Where the model lives.
@@ -308,45 +278,18 @@ class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder)
         self.random_state = random_state
         self.verbose = verbose
 
-    def _check_params(self, X):
-        self.corruption_ = self._layer_corruptions()
+    def _objective(self):
+        """Fine-tuning: reconstruct the clean input from the first layer's corruption."""
+        return {"criterion": ReconstructionLoss, "criterion__kind": self.loss_, "corruption": self.corruption_[0]}
 
-    def _corruption_for_fit(self):
-        return self.corruption_[0]
+    def _phases(self, X=None, y=None):
+        return [*self._pretraining_phases(X), Phase(
+            name="fine-tuning", epochs=self.fine_tune_iter, module=StackedAutoencoder,
+            objective=self._objective(), data=lambda trained: TensorData(X), partial_epochs=0,
+        )]
 
-    def _fit_from_scratch(self, X, epochs, fine_tune_iter=None):
-        fine_tune_iter = self.fine_tune_iter if fine_tune_iter is None else fine_tune_iter
-        X, device = self._prepare_fit(X)
-        X_tensor = self._training_tensor(X, device)
-        seeds = self._fit_seeds(extra=2)
-        layers = self._pretrain(X_tensor, device, epochs, seeds)
-        net_seed, split_seed = seeds[-2:]
-        net = self._make_net(
-            build_without_global_rng(StackedAutoencoder, layers),
-            device=device,
-            seed=net_seed,
-            split_seed=split_seed,
-            max_epochs=max(fine_tune_iter, 1),
-            **self._net_spec(),
-        )
-        if fine_tune_iter:
-            self._run_epochs(net, TensorData(X_tensor), fine_tune_iter)
-        self._stop_early_stopping(net)
-        self.net_ = net
-        self._record_history()
 
-    def _empty_module(self, n_features):
-        return build_without_global_rng(StackedAutoencoder, self._empty_layers(n_features))
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def _partial_fit_first(self, X):
-        with self._keep_state_on_error():
-            self._fit_from_scratch(X, epochs=1, fine_tune_iter=0)
-        return self
-
-class StackedDAEClassifier(
-    _GreedyPretrainingMixin, CorruptionParamMixin, ClassifierMixin, TorchEstimatorMixin, BaseEstimator
-):
+class StackedDAEClassifier(_GreedyPretrainingMixin, CorruptionParamMixin, ClassifierMixin, TorchEstimator):
     """Stacked denoising autoencoder classifier (the SdA of Vincent et al., 2010).
 
     Unsupervised greedy layer-wise denoising pretraining of the stack
@@ -413,7 +356,7 @@ class StackedDAEClassifier(
         Validation cross-entropy per fine-tuning epoch, with early stopping.
     n_iter_ : int
         Total epochs run: pretraining of every layer plus fine-tuning.
-    net_ : AutoencoderNet
+    net_ : SkaeNet
         The skorch net of the fine-tuned classifier.
     device_ : torch.device
         Where the model lives.
@@ -451,7 +394,7 @@ class StackedDAEClassifier(
     (2, 10)
     """
 
-    _parameter_constraints = {**TorchEstimatorMixin._parameter_constraints, **_STACK_CONSTRAINTS}
+    _parameter_constraints = {**TorchEstimator._parameter_constraints, **_STACK_CONSTRAINTS}
 
     def __init__(
         self,
@@ -510,11 +453,10 @@ class StackedDAEClassifier(
         self : object
             The fitted classifier.
         """
-        with self._keep_state_on_error():
-            self._fit(X, y, X_unlabeled)
-        return self
+        return self._fit(X, y, X_unlabeled=X_unlabeled)
 
-    def _fit(self, X, y, X_unlabeled):
+    def _validate_training_data(self, X, y, X_unlabeled=None):
+        """The pretraining rows (``X``, then ``X_unlabeled``) and the labels' indices in ``classes_``."""
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2)
         check_classification_targets(y)
         self.classes_, y_index = np.unique(y, return_inverse=True)
@@ -526,44 +468,22 @@ class StackedDAEClassifier(
                     f"X_unlabeled has {U.shape[1]} features but X has {X.shape[1]}."
                 )
             X_pre = np.concatenate([X, U.astype(X.dtype, copy=False)])
-        device = resolve_device(self.device)
-        self.loss_ = self._resolve_loss(X_pre)
+        self.loss_ = self._loss_for(X_pre)
         self._check_training_X(X_pre)
-        self.corruption_ = self._layer_corruptions()
+        return X_pre, y_index
 
-        X_pre_tensor = self._training_tensor(X_pre, device)  # the labelled rows come first
-        seeds = self._fit_seeds(extra=3)
-        layers = self._pretrain(X_pre_tensor, device, self.max_iter, seeds)
-        out_seed, net_seed, split_seed = seeds[-3:]
-        module = self._classifier_module(layers)
-        init_weights(module.output, torch.Generator().manual_seed(out_seed), activation="identity")
-        net = self._make_net(
-            module,
-            device=device,
-            seed=net_seed,
-            split_seed=split_seed,
-            max_epochs=max(self.fine_tune_iter, 1),
-            **self._net_spec(),
-        )
-        data = TensorData(
-            X_pre_tensor[: len(X)],
-            torch.as_tensor(y_index, dtype=torch.int64).to(X_pre_tensor.device),
-        )
-        if self.fine_tune_iter:
-            self._run_epochs(net, data, self.fine_tune_iter)
-        self._stop_early_stopping(net)
-        self.net_ = net
-        self._record_history()
+    def _phases(self, X=None, y=None):
+        """Pretraining, then supervised fine-tuning of the stack plus a softmax layer (labelled rows first)."""
+        return [*self._pretraining_phases(X), Phase(
+            name="fine-tuning", epochs=self.fine_tune_iter, module=self._classifier_module,
+            objective={"criterion": torch.nn.CrossEntropyLoss},
+            data=lambda trained: TensorData(X[: len(y)], y),
+            initialise=lambda module, generator: init_weights(module.output, generator, activation="identity"),
+        )]
 
     def _classifier_module(self, layers):
         encoder = torch.nn.Sequential(*(layer.encoder for layer in layers))
-        return build_without_global_rng(Classifier, encoder, int(self.n_components), len(self.classes_))
-
-    def _net_spec(self):
-        return dict(net_class=AutoencoderNet, criterion=torch.nn.CrossEntropyLoss)
-
-    def _empty_module(self, n_features):
-        return self._classifier_module(self._empty_layers(n_features))
+        return Classifier(encoder, int(self.n_components), len(self.classes_))
 
     def predict_proba(self, X):
         """Class probabilities (softmax of the output layer).

@@ -6,13 +6,13 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder, CorruptionParamMixin, _copy_corruption, _in_unit_interval, _seeds
-from ._net import VariationalNet
+from ._base import CORRUPTION, BaseAutoencoder, CorruptionParamMixin, _in_unit_interval
+from ._utils import draw_seeds
 from .corruption import SaltAndPepperNoise
-from .losses import LIKELIHOODS, OBJECTIVES, variational_bound
+from .losses import LIKELIHOODS, OBJECTIVES, VariationalLoss, variational_bound
 from .modules import ACTIVATIONS, VariationalAutoencoder
 
 __all__ = ["VAE", "DVAE"]
@@ -88,7 +88,7 @@ class VAE(BaseAutoencoder):
         The inference network; ``encoder_(x)`` gives ``(mu, log_var)``.
     decoder_ : torch.nn.Module
         The generative network; ``decoder_(z)`` gives the mean of p(x|z).
-    net_ : VariationalNet
+    net_ : SkaeNet
         The trained skorch net.
     device_ : torch.device
         Where the model lives.
@@ -178,21 +178,20 @@ class VAE(BaseAutoencoder):
         self.verbose = verbose
 
     # ------------------------------------------------------------- training
-    def _resolve_loss(self, X):
+    def _validate_training_data(self, X, y=None):
+        X = self._validate_X(X, reset=True, min_samples=2)
         likelihood = self.likelihood
         if likelihood == "auto":
             likelihood = "bernoulli" if _in_unit_interval(X) else "gaussian"
         self.likelihood_ = likelihood
-        return _LIKELIHOOD_LOSS[likelihood]
-
-    def _prepare_fit(self, X):
-        X, device = super()._prepare_fit(X)
-        # The key of the evaluation noise (score_samples, log_likelihood): the fourth
+        self.loss_ = _LIKELIHOOD_LOSS[likelihood]
+        self._check_training_X(X)
+        # The seed of the evaluation noise (score_samples, log_likelihood): the fourth
         # seed of the fit, after those of the module, the net and the validation split.
-        self._score_key = _seeds(self.random_state, 4)[3].to_bytes(8, "little")
-        return X, device
+        self._score_seed_ = draw_seeds(self.random_state, 4)[3]
+        return X, None
 
-    def _build_module(self, n_features):
+    def _module(self, n_features):
         return VariationalAutoencoder(
             n_features=n_features,
             n_components=self.n_components,
@@ -201,15 +200,14 @@ class VAE(BaseAutoencoder):
             likelihood=self.likelihood_,
         )
 
-    def _net_kwargs(self):
+    def _objective(self):
         return {
-            "n_samples": int(self.n_samples),
-            "objective": self.objective,
-            "beta": float(self.beta),
+            "criterion": VariationalLoss,
+            "criterion__likelihood": self.likelihood_,
+            "criterion__objective": self.objective,
+            "criterion__beta": float(self.beta),
+            "forward_params": {"n_samples": int(self.n_samples)},
         }
-
-    def _net_spec(self):
-        return dict(net_class=VariationalNet, corruption=self._corruption_for_fit(), **self._net_kwargs())
 
     # ------------------------------------------------------------ inference
     def transform(self, X):
@@ -223,17 +221,19 @@ class VAE(BaseAutoencoder):
         -------
         Z : ndarray of shape (n_samples, n_components)
         """
-        check_is_fitted(self, "net_")
-        X = self._validate_X(X, reset=False)
-        return self._map_rows(X, lambda m, xb: m.encoder(xb)[0], self.n_components)
+        return super().transform(X)
+
+    def _encode(self, module, xb):
+        return module.encoder(xb)[0]  # the posterior mean
 
     def _row_noise(self, xb, n_samples):
         """ε of shape (K, B, H), each row's from a seed hashed from its bytes."""
         rows = xb.detach().cpu().numpy()
         eps = torch.empty((n_samples, len(rows), self.n_components), dtype=xb.dtype)
         generator = torch.Generator()
+        key = self._score_seed_.to_bytes(8, "little")
         for i, row in enumerate(rows):
-            digest = hashlib.blake2b(row.tobytes(), digest_size=8, key=self._score_key).digest()
+            digest = hashlib.blake2b(row.tobytes(), digest_size=8, key=key).digest()
             generator.manual_seed(int.from_bytes(digest, "little") >> 1)
             eps[:, i] = torch.randn((n_samples, self.n_components), generator=generator, dtype=xb.dtype)
         return eps.to(xb.device)
@@ -249,11 +249,8 @@ class VAE(BaseAutoencoder):
             out = []
             for start in range(0, len(xb), chunk):
                 x = xb[start : start + chunk]
-                mu, log_var = module.encoder(x)
-                out.append(variational_bound(
-                    module, mu, log_var, x, n_samples=n_samples, objective=objective,
-                    eps=self._row_noise(x, n_samples),
-                ))
+                output = module(x, eps=self._row_noise(x, n_samples))
+                out.append(variational_bound(output, x, self.likelihood_, objective=objective))
             return torch.cat(out)[:, None]
 
         return self._map_rows(X, bound, 1)[:, 0]
@@ -315,7 +312,7 @@ class VAE(BaseAutoencoder):
         check_is_fitted(self, "net_")
         if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        seed = _seeds(random_state, 1)[0]
+        seed = draw_seeds(random_state, 1)[0]
         generator = torch.Generator().manual_seed(seed)
         module = self._inference_module(torch.float32)
         with torch.no_grad():
@@ -409,7 +406,7 @@ class DVAE(CorruptionParamMixin, VAE):
         The inference network; ``encoder_(x)`` gives ``(mu, log_var)``.
     decoder_ : torch.nn.Module
         The generative network; ``decoder_(z)`` gives the mean of p(x|z).
-    net_ : VariationalNet
+    net_ : SkaeNet
         The trained skorch net.
     device_ : torch.device
         Where the model lives.
@@ -441,7 +438,7 @@ class DVAE(CorruptionParamMixin, VAE):
 
     _parameter_constraints = {
         **VAE._parameter_constraints,
-        "corruption": [HasMethods(["__call__", "get_params", "set_params"]), None],
+        "corruption": CORRUPTION,
         "n_corruptions": [Interval(Integral, 1, None, closed="left")],
     }
     _feature_prefix = "dvae"
@@ -491,11 +488,5 @@ class DVAE(CorruptionParamMixin, VAE):
         self.corruption = corruption
         self.n_corruptions = n_corruptions
 
-    def _check_params(self, X):
-        self.corruption_ = _copy_corruption(self.corruption)
-
-    def _corruption_for_fit(self):
-        return self.corruption_
-
-    def _net_kwargs(self):
-        return {**super()._net_kwargs(), "n_corruptions": int(self.n_corruptions)}
+    def _objective(self):
+        return {**super()._objective(), "n_corruptions": int(self.n_corruptions)}
