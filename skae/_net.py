@@ -154,12 +154,12 @@ class SkaeNet(NeuralNet):
     def initialize_module(self):
         super().initialize_module()
         self.samples_noise_ = "generator" in inspect.signature(self.module_.forward).parameters
-        self.ddp_module_ = None
+        self.ddp_forward_ = None
         return self
 
     def __getstate__(self):
         state = super().__getstate__()
-        state["ddp_module_"] = None
+        state["ddp_forward_"] = None
         # Generators are stored as CPU state tensors so that a net trained on
         # CUDA unpickles on a CPU-only machine.
         for name in ("shuffle_generator_", "noise_generator_"):
@@ -211,11 +211,13 @@ class SkaeNet(NeuralNet):
 
             self.rank_, self.world_size_ = dist.get_rank(), dist.get_world_size()
             with self._collective_errors():
-                self.ddp_module_ = DistributedDataParallel(self.module_)
+                # the wrapper's bound __call__: skorch would register a Module attribute as a
+                # second copy of the module (its parameters trained twice)
+                self.ddp_forward_ = DistributedDataParallel(self.module_).__call__
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
         super().on_train_end(net, X=X, y=y, **kwargs)
-        self.ddp_module_ = None
+        self.ddp_forward_ = None
 
     def on_epoch_begin(self, net, **kwargs):
         super().on_epoch_begin(net, **kwargs)
@@ -256,8 +258,8 @@ class SkaeNet(NeuralNet):
             fit_params = {**self.forward_params, **fit_params}
         if self.samples_noise_:
             fit_params.setdefault("generator", self.noise_generator_)
-        module = self.module_ if self.ddp_module_ is None else self.ddp_module_
-        return module(x, **fit_params)
+        forward = self.module_ if self.ddp_forward_ is None else self.ddp_forward_
+        return forward(x, **fit_params)
 
     def train_step_single(self, batch, **fit_params):
         """Corrupt the batch, run the module on it, score against the clean target, backpropagate."""
@@ -265,7 +267,7 @@ class SkaeNet(NeuralNet):
         if self.n_corruptions > 1 and self.corrupts():
             Xi, yi = Xi.repeat(self.n_corruptions, 1), yi.repeat(self.n_corruptions, 1)
         X_tilde = self.corrupt(Xi)
-        if self.ddp_module_ is None:
+        if self.ddp_forward_ is None:
             y_pred = self.infer(X_tilde, **fit_params)
             loss = self.get_loss(y_pred, yi, X=X_tilde, training=True)
             loss.backward()

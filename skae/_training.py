@@ -189,15 +189,17 @@ class TrainingMixin:
         net.initialize_criterion()
 
     def _run_epochs(self, net, data, epochs):
+        """Train ``net`` for ``epochs`` on ``data``; ``False`` if the user interrupted it."""
         net.partial_fit(data, epochs=epochs)
         history = net.history
-        if len(history) and "train_loss" not in history[-1]:
+        finished = not (len(history) and "train_loss" not in history[-1])
+        if not finished:
             # skorch swallows KeyboardInterrupt; the last epoch did not finish.
             del history[-1]
             warnings.warn(
                 f"{type(self).__name__}: training was interrupted during epoch "
-                f"{len(history) + 1}; the model keeps the weights reached so far and "
-                f"n_iter_={len(history)} counts the finished epochs.",
+                f"{len(history) + 1}; the model keeps the weights reached so far (later "
+                f"training phases do not run) and n_iter_ counts the finished epochs.",
                 UserWarning,
             )
         for name, p in net.module_.named_parameters():
@@ -206,6 +208,7 @@ class TrainingMixin:
                     f"Training diverged: parameter {name!r} is not finite after epoch "
                     f"{len(history)} (lr={net.lr}). Lower the learning rate or rescale the input."
                 )
+        return finished
 
     # -------------------------------------------------------------- phases
     def _fit(self, X, y=None, *, partial=False, checkpoint=None, **fit_params):
@@ -223,7 +226,7 @@ class TrainingMixin:
             yt = None if y is None else torch.as_tensor(y).to(Xt.device)
             phases = self._phases(Xt, yt)
             seeds = iter(draw_seeds(self.random_state, sum(3 if p.initialise else 2 for p in phases)))
-            trained, curves = [], []
+            trained, curves, interrupted = [], [], False
             for index, phase in enumerate(phases):
                 module = build_without_global_rng(phase.module, trained)
                 if phase.initialise is not None:
@@ -234,12 +237,12 @@ class TrainingMixin:
                                      early_stopping=self.early_stopping)
                 if checkpoint is not None and checkpoint.finished(index):
                     checkpoint.restore(index, net)  # the phase's final weights and history
-                else:
+                elif not interrupted:  # after an interruption, later phases are built, not trained
                     done = 0 if checkpoint is None else checkpoint.restore(index, net)
                     if done < epochs:
-                        self._run_epochs(net, phase.data(trained), epochs - done)
+                        interrupted = not self._run_epochs(net, phase.data(trained), epochs - done)
                     if checkpoint is not None:
-                        checkpoint.finish(index, net)
+                        checkpoint.finish(index, net, completed=not interrupted)
                 trained.append(net.module_)
                 curves.append([float(h["train_loss"]) for h in net.history])
                 if self.verbose and index < len(phases) - 1:

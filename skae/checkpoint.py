@@ -109,9 +109,14 @@ class _Checkpoint:
         net.history = History(json.loads(saved["history"]))
         return len(net.history)
 
-    def finish(self, index, net):
-        """Record phase ``index``'s final weights (after early stopping restored the best) and history."""
+    def finish(self, index, net, completed=True):
+        """Record phase ``index``'s final weights (after early stopping restored the best) and history.
+
+        An interrupted phase (``completed=False``) keeps its last epoch's checkpoint.
+        """
         net.callbacks_ = [(n, cb) for n, cb in net.callbacks_ if n != "checkpoint"]
+        if not completed:
+            return
         self.done.append({
             "module": {k: v.detach().clone() for k, v in net.module_.state_dict().items()},
             "history": json.dumps(list(net.history), default=float),

@@ -342,12 +342,16 @@ class VariationalAutoencoder(nn.Module):
             self.log_var = None
 
     def forward(self, x, n_samples=1, generator=None, eps=None):
-        """Encode, draw z_k = μ + σ ε_k, decode every z_k.
+        """Encode, draw z_k = μ + σ ε_k, decode every z_k (see :meth:`decode_samples`)."""
+        mu, log_var = self.encoder(x)  # (B, H) each
+        return self.decode_samples(mu, log_var, n_samples=n_samples, generator=generator, eps=eps)
+
+    def decode_samples(self, mu, log_var, n_samples=1, generator=None, eps=None):
+        """``(mu, log_var, eps, z, decoded, decoder_log_var)`` for posterior parameters (B, H).
 
         ``eps`` (K, B, H), if given, are the standard normal draws; otherwise
         K = ``n_samples`` draws come from ``generator``.
         """
-        mu, log_var = self.encoder(x)  # (B, H) each
         if eps is None:
             eps = torch.randn((n_samples, *mu.shape), generator=generator, device=mu.device,
                               dtype=mu.dtype)

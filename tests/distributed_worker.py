@@ -1,6 +1,10 @@
 """One rank of a data-parallel skae fit (launched by tests/test_distributed.py).
 
-Usage: python distributed_worker.py RANK WORLD_SIZE PORT OUT.npy [die_after_steps]
+Under torchrun (rank and world from the environment):
+    torchrun --nproc_per_node=2 distributed_worker.py OUT_PREFIX
+Or by hand:
+    python distributed_worker.py OUT_PREFIX RANK WORLD_SIZE PORT [die_after_steps]
+Each rank writes its codes to OUT_PREFIX{rank}.npy.
 """
 
 import datetime
@@ -12,20 +16,24 @@ import torch
 import torch.distributed as dist
 
 import skae
-from skae._net import AutoencoderNet
+from skae._net import SkaeNet
 
 
 def main():
-    rank, world, port, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-    die_after = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+    out = sys.argv[1]
+    timeout = datetime.timedelta(seconds=30)
+    die_after = 0
+    if "RANK" in os.environ:  # torchrun
+        dist.init_process_group("gloo", timeout=timeout)
+    else:
+        rank, world, port = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+        die_after = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
+                                world_size=world, timeout=timeout)
     torch.set_num_threads(1)
-    dist.init_process_group(
-        "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world,
-        timeout=datetime.timedelta(seconds=30),
-    )
-    if die_after and rank == 1:
+    if die_after and dist.get_rank() == 1:
         calls = {"n": 0}
-        original = AutoencoderNet.train_step
+        original = SkaeNet.train_step
 
         def dying(self, batch, **kw):
             calls["n"] += 1
@@ -33,13 +41,20 @@ def main():
                 os._exit(3)  # the process vanishes mid-training
             return original(self, batch, **kw)
 
-        AutoencoderNet.train_step = dying
+        SkaeNet.train_step = dying
     X = np.random.RandomState(0).uniform(size=(512, 20))
     est = skae.DenoisingAutoencoder(8, corruption=skae.MaskingNoise(0.3), max_iter=5, batch_size=64,
                                     random_state=0)
     with skae.data_parallel():
         est.fit(X)
-    np.save(out, est.transform(X))
+    assert est.net_.ddp_forward_ is None  # the DDP wrapper lives only while training
+    np.save(f"{out}{dist.get_rank()}.npy", est.transform(X))
+    # a Gaussian VAE: sampling inside forward (the net's generator through DDP), the decoder's
+    # log-variance a parameter used only through forward's output
+    vae = skae.VAE(2, hidden_layer_sizes=(8,), max_iter=2, batch_size=64, random_state=0)
+    with skae.data_parallel():
+        vae.fit(X * 4 - 2)
+    np.save(f"{out}vae{dist.get_rank()}.npy", vae.transform(X * 4 - 2))
     dist.destroy_process_group()
 
 

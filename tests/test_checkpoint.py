@@ -8,27 +8,39 @@ import textwrap
 import numpy as np
 import pytest
 
-from skae import DVAE, DenoisingAutoencoder, MaskingNoise, StackedDAE, resumable_fit
+from skae import DVAE, DenoisingAutoencoder, MaskingNoise, StackedDAE, StackedDAEClassifier, resumable_fit
+
+MODELS = {
+    "dae": "DenoisingAutoencoder(8, corruption=MaskingNoise(0.3), max_iter=6, batch_size=64, random_state=0)",
+    # 5 steps an epoch: layer 1 is steps 1-15, layer 2 steps 16-30, fine-tuning 31-40
+    "stacked": "StackedDAE(8, hidden_layer_sizes=(16,), max_iter=3, fine_tune_iter=2, random_state=0)",
+    "sdac": "StackedDAEClassifier(8, hidden_layer_sizes=(16,), max_iter=3, fine_tune_iter=2, random_state=0)",
+}
 
 SCRIPT = textwrap.dedent("""
     import sys, numpy as np, torch
-    from skae import DenoisingAutoencoder, MaskingNoise, resumable_fit
-    from skae._net import AutoencoderNet
+    from skae import DenoisingAutoencoder, MaskingNoise, StackedDAE, StackedDAEClassifier, resumable_fit
+    from skae._net import SkaeNet
     from skae.datasets import load_digits_unit
-    X = load_digits_unit()[0][:300]
-    directory, interrupt_at, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    X, y = load_digits_unit()
+    X, y = X[:300], y[:300]
+    directory, interrupt_at, out, model = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     if interrupt_at:
         calls = {"n": 0}
-        original = AutoencoderNet.train_step
+        original = SkaeNet.train_step
         def interrupting(self, batch, **kw):
             calls["n"] += 1
             if calls["n"] == interrupt_at:
                 raise KeyboardInterrupt
             return original(self, batch, **kw)
-        AutoencoderNet.train_step = interrupting
-    est = DenoisingAutoencoder(8, corruption=MaskingNoise(0.3), max_iter=6, batch_size=64, random_state=0)
-    est = resumable_fit(est, X, directory)
-    np.save(out, est.transform(X))
+        SkaeNet.train_step = interrupting
+    est = eval(model)
+    if isinstance(est, StackedDAEClassifier):
+        est = resumable_fit(est, X, directory, y=y)
+        np.save(out, est.predict_proba(X))
+    else:
+        est = resumable_fit(est, X, directory)
+        np.save(out, est.transform(X))
     print(est.n_iter_, len(est.loss_curve_))
 """)
 
@@ -44,11 +56,11 @@ def test_a_new_process_resumes_to_the_uninterrupted_result(digits, tmp_path):
                                      random_state=0).fit(X)
     directory = tmp_path / "ckpt"
     # process 1: interrupted in epoch 4 (5 batches per epoch: the 18th step)
-    first = _run(directory, 18, tmp_path / "first.npy")
+    first = _run(directory, 18, tmp_path / "first.npy", MODELS["dae"])
     assert "interrupted during epoch 4" in first.stderr
     assert json.loads((directory / "checkpoint.json").read_text())["epochs_done"] == 3
     # process 2: resumes at epoch 4 and finishes
-    second = _run(directory, 0, tmp_path / "second.npy")
+    second = _run(directory, 0, tmp_path / "second.npy", MODELS["dae"])
     assert second.stdout.split() == ["6", "6"]
     np.testing.assert_array_equal(np.load(tmp_path / "second.npy"), reference.transform(X))
     assert not np.array_equal(np.load(tmp_path / "first.npy"), reference.transform(X))
@@ -73,5 +85,24 @@ def test_a_checkpoint_of_another_fit_is_refused(digits, tmp_path):
         resumable_fit(DenoisingAutoencoder(5, max_iter=1, random_state=0), X, tmp_path)
     with pytest.raises(ValueError, match="checkpoint of a different fit"):
         resumable_fit(DenoisingAutoencoder(4, max_iter=1, random_state=0), X[:100], tmp_path)
-    with pytest.raises(ValueError, match="single-phase models"):
-        resumable_fit(StackedDAE(), X, tmp_path / "other")
+    with pytest.raises(ValueError, match="checkpoint of a different fit"):
+        resumable_fit(StackedDAE(4, max_iter=1, random_state=0), X, tmp_path)
+
+
+@pytest.mark.parametrize("model", ["stacked", "sdac"])
+def test_a_stack_interrupted_in_its_second_layer_resumes_in_a_new_process(digits, tmp_path, model):
+    X, y = digits[0][:300], digits[1][:300]
+    reference = eval(MODELS[model])
+    if model == "sdac":
+        reference = reference.fit(X, y).predict_proba(X)
+    else:
+        reference = reference.fit(X).transform(X)
+    directory = tmp_path / "ckpt"
+    first = _run(directory, 22, tmp_path / "first.npy", MODELS[model])  # layer 2, epoch 2
+    assert "interrupted during epoch 2" in first.stderr
+    meta = json.loads((directory / "checkpoint.json").read_text())
+    assert meta["phases_done"] == 1 and meta["epochs_done"] == 3 + 1
+    second = _run(directory, 0, tmp_path / "second.npy", MODELS[model])
+    assert second.stdout.split() == ["8", "2"]  # 3 + 3 pretraining epochs, 2 fine-tuning
+    np.testing.assert_array_equal(np.load(tmp_path / "second.npy"), reference)
+    assert not np.array_equal(np.load(tmp_path / "first.npy"), reference)

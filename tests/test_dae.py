@@ -22,7 +22,7 @@ from skae import (
     MaskingNoise,
     SaltAndPepperNoise,
 )
-from skae._net import AutoencoderNet
+from skae._net import SkaeNet
 
 from .conftest import masked
 
@@ -400,7 +400,7 @@ def test_divergence_raises_naming_the_epoch_and_keeps_the_previous_state(small_d
 def test_keyboard_interrupt_keeps_a_usable_model_with_a_warning(small_digits, monkeypatch):
     X = small_digits[0]
     calls = {"n": 0}
-    original = AutoencoderNet.train_step
+    original = SkaeNet.train_step
 
     def interrupting(self, batch, **kw):
         calls["n"] += 1
@@ -408,7 +408,7 @@ def test_keyboard_interrupt_keeps_a_usable_model_with_a_warning(small_digits, mo
             raise KeyboardInterrupt
         return original(self, batch, **kw)
 
-    monkeypatch.setattr(AutoencoderNet, "train_step", interrupting)
+    monkeypatch.setattr(SkaeNet, "train_step", interrupting)
     est = DenoisingAutoencoder(n_components=8, batch_size=64, max_iter=50, random_state=0)
     with pytest.warns(UserWarning, match="interrupted during epoch 3"):
         est.fit(X)
@@ -417,8 +417,8 @@ def test_keyboard_interrupt_keeps_a_usable_model_with_a_warning(small_digits, mo
 
 
 def test_early_stopping_stops_and_restores_the_best_weights(small_digits):
-    from skae._base import _seeds
-    from skae._net import TensorData, TensorSplit
+    from skae._data import TensorData, TensorSplit
+    from skae._utils import draw_seeds
 
     X = small_digits[0]
     est = DenoisingAutoencoder(
@@ -434,7 +434,7 @@ def test_early_stopping_stops_and_restores_the_best_weights(small_digits):
     assert curve[best] <= min(curve) * (1 + 1e-4)
     assert all(c > curve[best] * (1 - 1e-4) for c in curve[best + 1 :])
     # The held-out rows, as the fit drew them; their loss is the best epoch's.
-    _, valid = TensorSplit(0.2, _seeds(0, 3)[2])(TensorData(torch.from_numpy(X.astype(np.float32))))
+    _, valid = TensorSplit(0.2, draw_seeds(0, 3)[2])(TensorData(torch.from_numpy(X.astype(np.float32))))
     held_out = valid.X.numpy().astype(np.float64)
     assert -est.score(held_out) == pytest.approx(curve[best], rel=1e-5)
     assert -est.score(held_out) != pytest.approx(curve[-1], rel=1e-7)

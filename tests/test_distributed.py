@@ -26,8 +26,7 @@ def _launch(tmp_path, world=2, die_after=0):
     port = _free_port()
     procs = [
         subprocess.Popen(
-            [sys.executable, str(WORKER), str(rank), str(world), str(port), str(tmp_path / f"Z{rank}.npy"),
-             str(die_after)],
+            [sys.executable, str(WORKER), str(tmp_path / "Z"), str(rank), str(world), str(port), str(die_after)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         for rank in range(world)
@@ -40,10 +39,16 @@ def _launch(tmp_path, world=2, die_after=0):
 
 
 def test_two_processes_match_single_process_training_with_the_same_global_batch(tmp_path):
-    results = _launch(tmp_path)
-    assert all(code == 0 for code, _ in results), results
+    """Launched with torchrun: DistributedDataParallel over gloo, 2 CPU processes."""
+    run = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", "--nproc_per_node=2",
+         "--master_addr=127.0.0.1", f"--master_port={_free_port()}", str(WORKER), str(tmp_path / "Z")],
+        capture_output=True, text=True, timeout=180,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
     Z0, Z1 = np.load(tmp_path / "Z0.npy"), np.load(tmp_path / "Z1.npy")
     np.testing.assert_array_equal(Z0, Z1)  # every rank holds the same model
+    np.testing.assert_array_equal(np.load(tmp_path / "Zvae0.npy"), np.load(tmp_path / "Zvae1.npy"))
     X = np.random.RandomState(0).uniform(size=(512, 20))
     single = skae.DenoisingAutoencoder(8, corruption=skae.MaskingNoise(0.3), max_iter=5, batch_size=64,
                                        random_state=0).fit(X)

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from skae._net import (
-    AutoencoderNet,
+    SkaeNet,
     BatchIterator,
     DivergenceError,
     TensorData,
@@ -58,7 +58,7 @@ def _net(activation="sigmoid", **kwargs):
     module = Autoencoder(n_features=4, n_components=2, activation=activation)
     defaults = dict(max_epochs=2, batch_size=8, verbose=0, criterion__kind="squared_error")
     defaults.update(kwargs)
-    return AutoencoderNet(module, **defaults).initialize()
+    return SkaeNet(module, **defaults).initialize()
 
 
 def test_training_sees_corrupted_inputs_and_clean_targets():
@@ -125,12 +125,12 @@ def test_state_saved_on_cuda_loads_on_a_cpu_only_machine():
     # a CUDA (Philox) generator state cannot seed a CPU generator directly
     state["noise_generator_"] = ("cuda", torch.arange(16, dtype=torch.uint8))
     state_copy = dict(state)  # skorch's __setstate__ consumes its argument
-    loaded = AutoencoderNet.__new__(AutoencoderNet)
+    loaded = SkaeNet.__new__(SkaeNet)
     with pytest.warns(UserWarning, match="(?i)cuda"):
         loaded.__setstate__(state)
     assert torch.device(loaded.device).type == "cpu"
     assert loaded.noise_generator_.device.type == "cpu"
-    again = AutoencoderNet.__new__(AutoencoderNet)
+    again = SkaeNet.__new__(SkaeNet)
     with pytest.warns(UserWarning, match="(?i)cuda"):
         again.__setstate__(state_copy)
     # the fallback is deterministic

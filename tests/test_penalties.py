@@ -11,7 +11,7 @@ from skae.losses import (
     kl_sparsity,
     l1_sparsity,
 )
-from skae.modules import Autoencoder
+from skae.modules import Autoencoder, ContractiveAutoencoder
 
 
 def reference_norms(encoder, x):
@@ -70,12 +70,13 @@ def test_penalty_gradient_matches_double_backward(name):
 
 def test_contractive_penalty_weights_the_batch_mean():
     torch.manual_seed(3)
-    ae = Autoencoder(6, 4).double()
+    ae = ContractiveAutoencoder(6, 4).double()
     x = torch.rand(8, 6, dtype=torch.float64)
-    y_pred = ae(x)
-    value = ContractivePenalty(0.3)(ae, x, y_pred)
+    output = ae(x)
+    assert len(output) == 3  # (preactivation, code, jacobian norms), all from forward
+    value = ContractivePenalty(0.3)(output)
     torch.testing.assert_close(value, 0.3 * jacobian_frobenius_sq(ae.encoder, x).mean())
-    assert ContractivePenalty(0)(ae, x, y_pred) is None
+    assert ContractivePenalty(0)(output) is None
 
 
 def test_l1_and_kl_sparsity_formulas():
@@ -93,8 +94,8 @@ def test_l1_and_kl_sparsity_formulas():
 def test_sparsity_penalty_object():
     code = torch.rand(6, 3)
     y_pred = (None, code)
-    torch.testing.assert_close(SparsityPenalty(0.2, "l1")(None, None, y_pred), 0.2 * code.sum(1).mean())
-    torch.testing.assert_close(SparsityPenalty(0.2, "kl", 0.1)(None, None, y_pred), 0.2 * kl_sparsity(code, 0.1))
-    assert SparsityPenalty(0.0)(None, None, y_pred) is None
+    torch.testing.assert_close(SparsityPenalty(0.2, "l1")(y_pred), 0.2 * code.sum(1).mean())
+    torch.testing.assert_close(SparsityPenalty(0.2, "kl", 0.1)(y_pred), 0.2 * kl_sparsity(code, 0.1))
+    assert SparsityPenalty(0.0)(y_pred) is None
     with pytest.raises(ValueError, match="Unknown sparsity penalty 'l2'"):
         SparsityPenalty(0.1, "l2")

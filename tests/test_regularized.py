@@ -37,7 +37,7 @@ def test_contraction_shrinks_the_encoder_jacobian(split):
 def test_contractive_training_adds_the_penalty_to_the_loss(split):
     X = split[0]
     cae = ContractiveAE(n_components=16, contraction=1.0, **FAST).fit(X)
-    assert isinstance(cae.net_.regularizer, ContractivePenalty)
+    assert isinstance(cae.net_.criterion_.penalty, ContractivePenalty)
     # the training objective is above the pure reconstruction loss by the penalty
     recon = -cae.score(X)
     assert cae.loss_curve_[-1] > recon + 0.5 * cae.jacobian_norm(X).mean()
@@ -56,7 +56,7 @@ def test_contraction_set_between_partial_fits_takes_effect(split):
     cae = ContractiveAE(n_components=8, **FAST).partial_fit(X)
     cae.set_params(contraction=2.0)
     cae.partial_fit(X)
-    assert cae.net_.regularizer.weight == 2.0
+    assert cae.net_.criterion_.penalty.weight == 2.0
 
 
 def test_contractive_pickles(split):
@@ -104,6 +104,6 @@ def test_kl_needs_sigmoid_codes(split):
 def test_sparse_regularizer_is_configured_and_synced(split):
     X = split[0]
     sae = SparseAE(n_components=8, **FAST).fit(X)
-    assert isinstance(sae.net_.regularizer, SparsityPenalty) and sae.net_.regularizer.kind == "l1"
+    assert isinstance(sae.net_.criterion_.penalty, SparsityPenalty) and sae.net_.criterion_.penalty.kind == "l1"
     sae.set_params(sparsity=0.5).partial_fit(X)
-    assert sae.net_.regularizer.weight == 0.5
+    assert sae.net_.criterion_.penalty.weight == 0.5

@@ -56,10 +56,11 @@ def test_elbo_hand_computed_bernoulli():
     sig = lambda a: 1 / (1 + math.exp(-a))  # noqa: E731
     log_px = math.log(sig(1.5)) + math.log(1 - sig(1.0))
     kl = 0.5 * (0.25 + 1.0)  # ½ Σ μ² with σ = 1
-    bound = variational_bound(vae, mu, log_var, x, eps=eps)
+    bound = variational_bound(vae.decode_samples(mu, log_var, eps=eps), x, vae.likelihood)
     assert bound.item() == pytest.approx(log_px - kl, rel=1e-12)
     # β weights the KL
-    assert variational_bound(vae, mu, log_var, x, eps=eps, beta=0.5).item() == pytest.approx(log_px - 0.5 * kl)
+    half = variational_bound(vae.decode_samples(mu, log_var, eps=eps), x, vae.likelihood, beta=0.5)
+    assert half.item() == pytest.approx(log_px - 0.5 * kl)
 
 
 def test_elbo_hand_computed_gaussian_and_iwae_with_one_sample():
@@ -72,11 +73,12 @@ def test_elbo_hand_computed_gaussian_and_iwae_with_one_sample():
     log_px = sum(-0.5 * ((xi - zi) ** 2 / v + math.log(v) + math.log(2 * math.pi))
                  for xi, zi, v in zip([2.0, 0.5], [1.0, 0.0], var))
     kl = 0.5 * ((0 + 4 - 1 - math.log(4)) + (1 + 1 - 1 - 0))
-    assert variational_bound(vae, mu, log_var, x, eps=eps).item() == pytest.approx(log_px - kl, rel=1e-12)
+    bound = variational_bound(vae.decode_samples(mu, log_var, eps=eps), x, vae.likelihood)
+    assert bound.item() == pytest.approx(log_px - kl, rel=1e-12)
     # IWAE with K=1: log p(x|z) + log p(z) − log q(z|x), a one-sample ELBO with MC KL
     log_pz = -0.5 * (1.0 + 0.0 + 2 * math.log(2 * math.pi))
     log_qz = -0.5 * (0.25 + 1.0 + math.log(4.0) + 0.0 + 2 * math.log(2 * math.pi))
-    iwae = variational_bound(vae, mu, log_var, x, eps=eps, objective="iwae")
+    iwae = variational_bound(vae.decode_samples(mu, log_var, eps=eps), x, vae.likelihood, objective="iwae")
     assert iwae.item() == pytest.approx(log_px + log_pz - log_qz, rel=1e-12)
 
 
@@ -155,7 +157,9 @@ def test_bernoulli_rejects_data_outside_unit_interval(binary_digits):
 def test_iwae_objective_trains_and_beta_is_passed(binary_digits):
     X = binary_digits[0]
     vae = VAE(objective="iwae", n_samples=5, beta=0.5, **FAST).fit(X)
-    assert vae.net_.objective == "iwae" and vae.net_.n_samples == 5 and vae.net_.beta == 0.5
+    criterion = vae.net_.criterion_
+    assert criterion.objective == "iwae" and criterion.beta == 0.5
+    assert vae.net_.forward_params == {"n_samples": 5}
     assert vae.loss_curve_[-1] < vae.loss_curve_[0]
 
 
@@ -199,7 +203,7 @@ def test_dvae_trains_on_the_denoising_bound_and_scores_clean_inputs(binary_digit
     # evaluation is on clean inputs, with the same bound: comparable, finite numbers
     assert np.isfinite(dvae.score(X_test)) and abs(dvae.score(X_test) - vae.score(X_test)) < 10
     diwae = DVAE(corruption=GaussianNoise(0.1), objective="iwae", n_samples=5, **FAST).fit(X_train)
-    assert diwae.net_.objective == "iwae"
+    assert diwae.net_.criterion_.objective == "iwae"
 
 
 def test_dvae_corruption_is_grid_searchable_and_never_shared():

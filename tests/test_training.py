@@ -1,0 +1,142 @@
+"""The one training path: phases, skorch's public hooks only, state the estimators own."""
+
+import inspect
+
+import numpy as np
+import pytest
+import torch
+from skorch import NeuralNet
+from sklearn.preprocessing import StandardScaler
+
+import skae
+from skae import DenoisingAutoencoder, DivergenceError, StackedDAE, StackedDAEClassifier
+from skae._data import TensorData
+from skae._net import SkaeNet
+from skae.losses import ReconstructionLoss
+from skae.modules import Autoencoder, StackedAutoencoder
+
+FAST = dict(max_iter=3, batch_size=64, random_state=0, device="cpu")
+
+
+def test_the_net_overrides_only_public_skorch_methods():
+    own = {name for name, value in vars(SkaeNet).items() if callable(value) or isinstance(value, property)}
+    overridden = {name for name in own if hasattr(NeuralNet, name)}
+    private = sorted(n for n in overridden if n.startswith("_") and not n.startswith("__"))
+    assert private == []  # no _set_training, _default_callbacks, ...
+    assert "notify" not in own and "train_step" not in own and "get_loss" not in own
+    # the objective is skorch's criterion: the classifier's is cross-entropy, not a special case
+    assert SkaeNet.get_loss is NeuralNet.get_loss
+
+
+def test_every_submodule_trains_in_train_mode_after_greedy_pretraining(small_digits):
+    """The stacked layers come out of pretraining in eval mode (their codes were computed
+    there); fine-tuning must switch every one of them back, not only the root."""
+    X = torch.as_tensor(small_digits[0], dtype=torch.float32)
+    layers = [Autoencoder(64, 16), Autoencoder(16, 8)]
+    for layer in layers:
+        layer.eval()
+    module = StackedAutoencoder(layers)
+    assert module.training and not layers[0].encoder.training
+    seen = []
+    hook = lambda m, inputs, output: seen.append(m.training)  # noqa: E731
+    for layer in layers:
+        layer.encoder.register_forward_hook(hook)
+    net = SkaeNet(module, criterion__kind="cross_entropy", batch_size=128, max_epochs=1).initialize()
+    net.partial_fit(TensorData(X), epochs=1)
+    assert seen and all(seen)
+
+
+def test_stack_fine_tunes_its_layers_in_train_mode(small_digits):
+    modes = []
+    original = SkaeNet.train_step_single
+
+    def recording(self, batch, **kw):
+        modes.append(all(m.training for m in self.module_.modules()))
+        return original(self, batch, **kw)
+
+    SkaeNet.train_step_single = recording
+    try:
+        StackedDAE(8, hidden_layer_sizes=(16,), fine_tune_iter=1, **FAST).fit(small_digits[0])
+    finally:
+        SkaeNet.train_step_single = original
+    assert modes and all(modes)
+
+
+def test_phases_declare_the_stack_and_fit_runs_them(small_digits):
+    est = StackedDAE(8, hidden_layer_sizes=(16,), max_iter=2, fine_tune_iter=3, random_state=0)
+    est.fit(small_digits[0])
+    phases = est._phases()
+    assert [p.name for p in phases] == ["layer 1/2 (64 -> 16)", "layer 2/2 (16 -> 8)", "fine-tuning"]
+    assert [p.epochs for p in phases] == [2, 2, 3]
+    assert [p.partial_epochs for p in phases] == [1, 1, 0]
+    assert [len(c) for c in est.pretrain_loss_curves_] == [2, 2] and len(est.loss_curve_) == 3
+    assert est.n_iter_ == 7
+    # the fine-tuned module shares the pretrained layers' parameters: one model, not copies
+    assert isinstance(est.net_.criterion_, ReconstructionLoss)
+    clf = StackedDAEClassifier(8, hidden_layer_sizes=(16,), max_iter=1, fine_tune_iter=2, random_state=0)
+    clf.fit(*small_digits)
+    assert isinstance(clf.net_.criterion_, torch.nn.CrossEntropyLoss)
+
+
+def test_a_failed_partial_fit_rolls_back_the_optimiser_and_generators(small_digits):
+    """After a diverging partial_fit, the next one continues exactly as if it never happened."""
+    X = StandardScaler().fit_transform(small_digits[0])
+    make = lambda: DenoisingAutoencoder(8, activation="identity", **FAST).fit(X)  # noqa: E731
+    failed, clean = make(), make()
+    failed.set_params(lr=1e12)
+    with pytest.raises(DivergenceError):
+        failed.partial_fit(X * 1e3)
+    failed.set_params(lr=1e-3)
+    failed.partial_fit(X)
+    clean.partial_fit(X)
+    np.testing.assert_array_equal(failed.transform(X), clean.transform(X))
+    assert failed.loss_curve_ == clean.loss_curve_ and failed.n_iter_ == clean.n_iter_ == 4
+
+
+def test_partial_fit_validates_parameters_on_every_call(small_digits):
+    est = DenoisingAutoencoder(8, **FAST).partial_fit(small_digits[0])
+    est.set_params(batch_size=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        est.partial_fit(small_digits[0])
+
+
+def test_the_fitted_state_is_the_estimators_own(small_digits):
+    X = (small_digits[0] > 0.5).astype(float)
+    vae = skae.VAE(4, hidden_layer_sizes=(8,), **FAST).fit(X)
+    state = vae._get_state()
+    assert "net_" not in state and all(k.endswith("_") for k in state)
+    assert {"likelihood_", "loss_", "_score_seed_", "n_features_in_", "loss_curve_"} <= set(state)
+    with pytest.raises(ValueError, match="not fitted attributes"):
+        vae._set_state({"transform": None})
+
+
+def test_a_loaded_early_stopping_model_trains_partial_fit_on_every_row(small_digits, tmp_path):
+    """Bug: load rebuilt the net with early stopping, so a loaded model held out
+    validation_fraction of every partial_fit chunk; the fitted one does not."""
+    X = small_digits[0]
+    est = DenoisingAutoencoder(8, early_stopping=True, n_iter_no_change=2, **FAST).fit(X)
+    skae.save(est, tmp_path / "m.skae")
+    loaded = skae.load(tmp_path / "m.skae")
+    for model in (est, loaded):
+        model.partial_fit(X[:200])
+        batches = model.net_.history[-1]["batches"]
+        assert sum(b["train_batch_size"] for b in batches) == 200
+        assert "valid_loss" not in model.net_.history[-1]
+    assert loaded.n_iter_ == est.n_iter_
+
+
+def test_modules_that_sample_get_the_nets_noise_generator():
+    class Noisy(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(3, 3)
+
+        def forward(self, x, generator=None):
+            self.generator = generator
+            return self.linear(x)
+
+    module = Noisy()
+    net = SkaeNet(module, max_epochs=1, batch_size=4).initialize()
+    net.partial_fit(TensorData(torch.rand(8, 3)), epochs=1)
+    assert module.generator is net.noise_generator_
+    assert "generator" not in inspect.signature(Autoencoder.forward).parameters
