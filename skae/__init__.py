@@ -8,8 +8,8 @@ from .dae import DenoisingAutoencoder
 from .parallel import data_parallel
 from .persistence import load, save
 from .sparse import SparseAE
-from .vae import DVAE, VAE
 from .stacked import StackedDAE, StackedDAEClassifier
+from .vae import DVAE, VAE
 
 __version__ = "0.1.0.dev0"
 

@@ -25,9 +25,9 @@ from skorch.callbacks import EarlyStopping
 
 from ._data import TensorData, TensorSplit
 from ._net import DivergenceError, SkaeNet
+from ._utils import draw_seeds, fused_optimizer_supported, resolve_device
 from .modules import build_without_global_rng
 from .parallel import data_parallel_active
-from ._utils import draw_seeds, fused_optimizer_supported, resolve_device
 
 __all__ = ["Phase", "TrainingMixin"]
 

@@ -31,6 +31,7 @@ import sklearn
 import torch
 
 from . import corruption as _corruption
+
 __all__ = ["save", "load", "FORMAT_VERSION"]
 
 #: 2: the fitted state is the estimator's own (``_get_state``), corruption copies included.
@@ -40,7 +41,15 @@ _CORRUPTIONS = ("MaskingNoise", "SaltAndPepperNoise", "GaussianNoise")
 
 
 def _estimator_classes():
-    from . import DVAE, VAE, ContractiveAE, DenoisingAutoencoder, SparseAE, StackedDAE, StackedDAEClassifier
+    from . import (
+        DVAE,
+        VAE,
+        ContractiveAE,
+        DenoisingAutoencoder,
+        SparseAE,
+        StackedDAE,
+        StackedDAEClassifier,
+    )
 
     return {cls.__name__: cls for cls in (
         DenoisingAutoencoder, StackedDAE, StackedDAEClassifier, ContractiveAE, SparseAE, VAE, DVAE)}

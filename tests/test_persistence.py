@@ -1,7 +1,6 @@
 """skae.save / skae.load: identical round trips, and tampered files rejected without running code."""
 
 import json
-import os
 import pickle
 import zipfile
 
