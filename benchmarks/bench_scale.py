@@ -1,9 +1,10 @@
 """Scaling out on this machine: 1 vs 2 data-parallel processes, and a Dask-backed search.
 
-1. Data-parallel training (skae.data_parallel over torch.distributed, gloo on
-   loopback): a DenoisingAutoencoder 784-256 on 20,000 x 784, batch 256,
-   2 epochs. One process with 2 torch threads, one with 1 thread, and 2
-   processes with 1 thread each; samples/s of the fit, median of rounds.
+1. Data-parallel training (skae.data_parallel: DistributedDataParallel over
+   gloo on loopback, the 2 processes launched by torchrun): a
+   DenoisingAutoencoder 784-256 on 20,000 x 784, batch 256, 2 epochs. One
+   process with 2 torch threads, one with 1 thread, and 2 processes with 1
+   thread each; samples/s of the fit, median of rounds.
 2. GridSearchCV over the noise level (digits, 4 settings x 3 folds): n_jobs=1
    vs. n_jobs=-1 under joblib's dask backend on a LocalCluster of 2 worker
    processes (loopback).
@@ -28,7 +29,7 @@ import time
 import numpy as np
 
 
-def worker(rank, world, port, n, epochs, threads, out):
+def worker(n, epochs, threads, out):
     import datetime
 
     import torch
@@ -40,9 +41,9 @@ def worker(rank, world, port, n, epochs, threads, out):
     X = np.random.RandomState(0).uniform(size=(n, 784)).astype(np.float32)
     est = skae.DenoisingAutoencoder(256, corruption=None, loss="cross_entropy", max_iter=epochs,
                                     batch_size=256, random_state=0, device="cpu")
-    if world > 1:
-        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
-                                world_size=world, timeout=datetime.timedelta(seconds=60))
+    rank = int(os.environ.get("RANK", 0))
+    if "RANK" in os.environ:  # launched by torchrun
+        dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=60))
         dist.barrier()
         start = time.perf_counter()
         with skae.data_parallel():
@@ -66,12 +67,13 @@ def _free_port():
 
 
 def run_training(world, threads, n, epochs, out):
-    port = _free_port()
-    procs = [subprocess.Popen([sys.executable, __file__, "--worker", str(rank), str(world), str(port), str(n),
-                               str(epochs), str(threads), out]) for rank in range(world)]
-    for p in procs:
-        if p.wait(timeout=600) != 0:
-            raise RuntimeError(f"worker failed with code {p.returncode}")
+    command = [sys.executable, __file__, "--worker", str(n), str(epochs), str(threads), out]
+    if world > 1:
+        command = [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", f"--nproc_per_node={world}",
+                   "--master_addr=127.0.0.1", f"--master_port={_free_port()}", *command[1:]]
+    code = subprocess.run(command, timeout=600, env={**os.environ, "OMP_NUM_THREADS": str(threads)}).returncode
+    if code != 0:
+        raise RuntimeError(f"worker failed with code {code}")
     with open(out) as f:
         return json.load(f)["seconds"]
 
@@ -102,8 +104,8 @@ def dask_search(quick):
 
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        rank, world, port, n, epochs, threads = map(int, sys.argv[2:8])
-        return worker(rank, world, port, n, epochs, threads, sys.argv[8])
+        n, epochs, threads = map(int, sys.argv[2:5])
+        return worker(n, epochs, threads, sys.argv[5])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
@@ -113,7 +115,7 @@ def main():
     n, epochs, rounds = (2000, 1, 1) if args.quick else (20_000, 2, args.rounds)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     tmp = args.out + ".worker.json"
-    configs = [("1 process, 2 threads", 1, 2), ("1 process, 1 thread", 1, 1), ("2 processes x 1 thread (gloo)", 2, 1)]
+    configs = [("1 process, 2 threads", 1, 2), ("1 process, 1 thread", 1, 1), ("2 processes x 1 thread (torchrun, gloo)", 2, 1)]
     times = {name: [] for name, _, _ in configs}
     for r in range(rounds):
         for name, world, threads in (configs if r % 2 == 0 else configs[::-1]):

@@ -5,11 +5,13 @@ from .checkpoint import resumable_fit
 from .contractive import ContractiveAE
 from .corruption import GaussianNoise, MaskingNoise, SaltAndPepperNoise
 from .dae import DenoisingAutoencoder
+from .dvae import DVAE
 from .parallel import data_parallel
 from .persistence import load, save
 from .sparse import SparseAE
-from .stacked import StackedDAE, StackedDAEClassifier
-from .vae import DVAE, VAE
+from .stacked import StackedDAE
+from .stacked_classifier import StackedDAEClassifier
+from .vae import VAE
 
 __version__ = "0.1.0.dev0"
 

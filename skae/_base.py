@@ -23,6 +23,7 @@ from sklearn.utils.validation import (
 
 from ._data import TensorData
 from ._training import Phase, TrainingMixin
+from ._utils import check_X_for_loss
 from .losses import RECONSTRUCTION_LOSSES, ReconstructionLoss, reconstruction_loss
 from .modules import ACTIVATIONS, Autoencoder, init_weights
 
@@ -296,7 +297,7 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
         """
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
-        self._check_X_for_loss(X, self.loss_)
+        check_X_for_loss(X, self.loss_)
         return self._map_rows(X, self._score_batch, 1)[:, 0]
 
     def score(self, X, y=None):

@@ -9,9 +9,10 @@ split.
 
 import math
 
+import numpy as np
 import torch
 
-__all__ = ["TensorData", "BatchIterator", "TensorSplit"]
+__all__ = ["TensorData", "BatchIterator", "TensorSplit", "training_tensor"]
 
 
 class TensorData(torch.utils.data.Dataset):
@@ -114,3 +115,14 @@ class TensorSplit:
         generator = torch.Generator().manual_seed(int(self.seed))
         order = torch.randperm(n, generator=generator)
         return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])
+
+
+def training_tensor(X, device):
+    """``X`` as a float32 tensor on ``device`` (pinned on the host if it does not fit on the GPU)."""
+    Xt = torch.from_numpy(np.require(X, dtype=np.float32, requirements=["C", "W"]))
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        if Xt.numel() * Xt.element_size() < free // 2:
+            return Xt.to(device)
+        return Xt.pin_memory()
+    return Xt.to(device)

@@ -23,15 +23,19 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping
 
-from ._data import TensorData, TensorSplit
+from ._data import TensorData, TensorSplit, training_tensor
 from ._net import DivergenceError, SkaeNet
-from ._utils import draw_seeds, fused_optimizer_supported, resolve_device
+from ._utils import (
+    check_float32_range,
+    check_X_for_loss,
+    draw_seeds,
+    fused_optimizer_supported,
+    resolve_device,
+)
 from .modules import build_without_global_rng
 from .parallel import data_parallel_active
 
 __all__ = ["Phase", "TrainingMixin"]
-
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -113,35 +117,9 @@ class TrainingMixin:
             self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=min_samples
         )
 
-    @staticmethod
-    def _check_X_for_loss(X, loss):
-        if loss == "cross_entropy" and X.size and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                "loss='cross_entropy' (a Bernoulli likelihood) needs X in [0, 1], but X spans "
-                f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler) or use "
-                "loss='squared_error'."
-            )
-
     def _check_training_X(self, X):
-        if X.dtype == np.float64 and X.size:
-            largest = max(abs(X.min()), abs(X.max()))
-            if largest > _FLOAT32_MAX:
-                raise ValueError(
-                    f"X holds finite values beyond float32's range (|x| up to {largest:.3g}); "
-                    f"training runs in float32. Rescale X first."
-                )
-        self._check_X_for_loss(X, getattr(self, "loss_", None))
-
-    @staticmethod
-    def _training_tensor(X, device):
-        """``X`` as a float32 tensor on ``device`` (pinned on the host if it does not fit on the GPU)."""
-        Xt = torch.from_numpy(np.require(X, dtype=np.float32, requirements=["C", "W"]))
-        if device.type == "cuda":
-            free, _ = torch.cuda.mem_get_info(device)
-            if Xt.numel() * Xt.element_size() < free // 2:
-                return Xt.to(device)
-            return Xt.pin_memory()
-        return Xt.to(device)
+        check_float32_range(X)
+        check_X_for_loss(X, getattr(self, "loss_", None))
 
     # ------------------------------------------------------------- the net
     def _make_net(self, module, *, device, seed, split_seed, epochs, objective, early_stopping):
@@ -222,7 +200,7 @@ class TrainingMixin:
             X, y = self._validate_training_data(X, y, **fit_params)
             device = resolve_device(self.device)
             self._check_params()
-            Xt = self._training_tensor(X, device)
+            Xt = training_tensor(X, device)
             yt = None if y is None else torch.as_tensor(y).to(Xt.device)
             phases = self._phases(Xt, yt)
             seeds = iter(draw_seeds(self.random_state, sum(3 if p.initialise else 2 for p in phases)))
@@ -266,7 +244,7 @@ class TrainingMixin:
             self._check_params()
             self._sync_net(self._phases()[-1].objective)
             device = torch.device(self.net_.device)
-            self._run_epochs(self.net_, TensorData(self._training_tensor(X, device)), 1)
+            self._run_epochs(self.net_, TensorData(training_tensor(X, device)), 1)
             self._record_history()
         return self
 

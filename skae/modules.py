@@ -13,19 +13,9 @@ from torch.nn import functional as F
 from .losses import jacobian_frobenius_sq
 
 __all__ = [
-    "ACTIVATIONS",
-    "make_activation",
-    "TiedLinear",
-    "Decoder",
-    "Autoencoder",
-    "ContractiveAutoencoder",
-    "StackedAutoencoder",
-    "Classifier",
-    "mlp",
-    "GaussianEncoder",
-    "VariationalAutoencoder",
-    "build_without_global_rng",
-    "init_weights",
+    "ACTIVATIONS", "make_activation", "TiedLinear", "Decoder", "Autoencoder",
+    "ContractiveAutoencoder", "StackedAutoencoder", "Classifier", "mlp", "GaussianEncoder",
+    "VariationalAutoencoder", "build_without_global_rng", "init_weights",
 ]
 
 #: Hidden activations by name.

@@ -1,5 +1,4 @@
-"""Variational autoencoders: VAE (Kingma & Welling, 2014; Burda et al., 2016) and
-the denoising VAE / DIWAE (Im, Ahn, Memisevic & Bengio, 2017)."""
+"""The variational autoencoder (Kingma & Welling, 2014; Burda et al., 2016)."""
 
 import hashlib
 from numbers import Integral, Real
@@ -9,13 +8,12 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import CORRUPTION, BaseAutoencoder, CorruptionParamMixin, _in_unit_interval
-from ._utils import draw_seeds
-from .corruption import SaltAndPepperNoise
+from ._base import BaseAutoencoder, _in_unit_interval
+from ._utils import check_X_for_loss, draw_seeds
 from .losses import LIKELIHOODS, OBJECTIVES, VariationalLoss, variational_bound
 from .modules import ACTIVATIONS, VariationalAutoencoder
 
-__all__ = ["VAE", "DVAE"]
+__all__ = ["VAE"]
 
 _LIKELIHOOD_LOSS = {"bernoulli": "cross_entropy", "gaussian": "squared_error"}
 
@@ -241,7 +239,7 @@ class VAE(BaseAutoencoder):
     def _bound(self, X, objective, n_samples):
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
-        self._check_X_for_loss(X, self.loss_)
+        check_X_for_loss(X, self.loss_)
         # keep the memory of one chunk's K decoded samples bounded (~64 MB)
         chunk = max(1, min(4096, (2**24) // max(1, n_samples * self.n_features_in_)))
 
@@ -325,168 +323,3 @@ class VAE(BaseAutoencoder):
                 std = (0.5 * module.log_var.detach().cpu()).exp()
                 x = output + std * torch.randn(output.shape, generator=generator)
         return x.numpy().astype(np.float64)
-
-
-class DVAE(CorruptionParamMixin, VAE):
-    """Denoising variational autoencoder (DVAE), and DIWAE with ``objective="iwae"``.
-
-    The encoder sees a corrupted x̃ ~ p(x̃|x) and the decoder reconstructs the
-    clean x: training maximises the denoising variational bound of Im et al.
-    (2017, eq. 6), E_{p(x̃|x)} E_{q(z|x̃)}[log p(x, z) / q(z|x̃)], estimated with
-    ``n_corruptions`` corrupted copies (M) × ``n_samples`` draws of z (K);
-    ``objective="iwae"`` gives the importance-weighted DIWAE bound. At
-    evaluation the model is scored on clean inputs with the standard bounds
-    (:meth:`score_samples`, :meth:`log_likelihood`), so VAE and DVAE numbers
-    compare directly.
-
-    The denoising bound is a valid lower bound on log p(x) for the model with
-    the corruption-marginalised posterior q̃(z|x) = E_{p(x̃|x)} q(z|x̃), which
-    is what training optimises. It does not guarantee that the clean-input
-    ELBO or the test likelihood improve; whether they do is an empirical
-    question (see ``docs/vae.md``).
-
-    Parameters
-    ----------
-    n_components : int, default=16
-        Latent size; :meth:`transform` returns the posterior mean μ(x).
-    hidden_layer_sizes : tuple of int, default=(256,)
-        Encoder trunk widths; the decoder mirrors them.
-    corruption : Corruption or None, default=SaltAndPepperNoise(rate=0.1)
-        The corruption process p(x̃|x), used only in training. Grid-searchable
-        as ``corruption__rate``.
-    n_corruptions : int, default=1
-        M, corrupted copies of each training input per step.
-    activation : str, default="relu"
-        Activation of the hidden layers.
-    likelihood : {"auto", "bernoulli", "gaussian"}, default="auto"
-        Decoder distribution; ``"auto"``: Bernoulli for data in [0, 1], else Gaussian.
-    objective : {"elbo", "iwae"}, default="elbo"
-        ``"elbo"``: DVAE; ``"iwae"``: DIWAE.
-    n_samples : int, default=1
-        K, samples of z per corrupted input.
-    beta : float, default=1.0
-        Weight of the KL term in training.
-    max_iter : int, default=100
-        Number of epochs.
-    batch_size : int, default=64
-        Mini-batch size.
-    lr : float, default=1e-3
-        Adam learning rate.
-    early_stopping : bool, default=False
-        Stop on the (corruption-free) validation bound; see :class:`VAE`.
-    validation_fraction : float, default=0.1
-        Held-out fraction for early stopping.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
-    tol : float, default=1e-4
-        Relative improvement that counts for early stopping.
-    device : str or torch.device, default="auto"
-        ``"auto"``: CUDA when available, else CPU; or any torch device string.
-    random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, shuffling, corruption, sampling, and the
-        evaluation noise.
-    verbose : int, default=0
-        Print a line of losses per epoch when positive.
-
-    Attributes
-    ----------
-    corruption_ : Corruption or None
-        The validated copy of ``corruption`` used in training.
-    likelihood_ : str
-        The decoder likelihood used.
-    loss_ : str
-        ``"cross_entropy"`` (Bernoulli) or ``"squared_error"`` (Gaussian).
-    n_iter_ : int
-        Number of epochs run.
-    loss_curve_ : list of float
-        Negative training (denoising) bound per epoch.
-    validation_loss_curve_ : list of float or None
-        Negative clean validation bound per epoch, with early stopping.
-    encoder_ : torch.nn.Module
-        The inference network; ``encoder_(x)`` gives ``(mu, log_var)``.
-    decoder_ : torch.nn.Module
-        The generative network; ``decoder_(z)`` gives the mean of p(x|z).
-    net_ : SkaeNet
-        The trained skorch net.
-    device_ : torch.device
-        Where the model lives.
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Column names seen during ``fit``, when X is a DataFrame with string names.
-
-    See Also
-    --------
-    VAE : the same model without corruption.
-
-    References
-    ----------
-    .. [1] D. J. Im, S. Ahn, R. Memisevic and Y. Bengio, "Denoising criterion for
-       variational auto-encoding framework", AAAI 2017.
-
-    Examples
-    --------
-    >>> from skae import DVAE, SaltAndPepperNoise
-    >>> from skae.datasets import load_digits_unit
-    >>> X, _ = load_digits_unit()
-    >>> X = (X > 0.5).astype(float)
-    >>> dvae = DVAE(corruption=SaltAndPepperNoise(rate=0.1), objective="iwae", n_samples=5,
-    ...             max_iter=3, random_state=0).fit(X)
-    >>> dvae.score_samples(X[:4]).shape
-    (4,)
-    """
-
-    _parameter_constraints = {
-        **VAE._parameter_constraints,
-        "corruption": CORRUPTION,
-        "n_corruptions": [Interval(Integral, 1, None, closed="left")],
-    }
-    _feature_prefix = "dvae"
-
-    def __init__(
-        self,
-        n_components=16,
-        *,
-        hidden_layer_sizes=(256,),
-        corruption=SaltAndPepperNoise(rate=0.1),
-        n_corruptions=1,
-        activation="relu",
-        likelihood="auto",
-        objective="elbo",
-        n_samples=1,
-        beta=1.0,
-        max_iter=100,
-        batch_size=64,
-        lr=1e-3,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        device="auto",
-        random_state=None,
-        verbose=0,
-    ):
-        super().__init__(
-            n_components=n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            likelihood=likelihood,
-            objective=objective,
-            n_samples=n_samples,
-            beta=beta,
-            max_iter=max_iter,
-            batch_size=batch_size,
-            lr=lr,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.corruption = corruption
-        self.n_corruptions = n_corruptions
-
-    def _objective(self):
-        return {**super()._objective(), "n_corruptions": int(self.n_corruptions)}

@@ -8,7 +8,14 @@ import textwrap
 import numpy as np
 import pytest
 
-from skae import DVAE, DenoisingAutoencoder, MaskingNoise, StackedDAE, resumable_fit
+from skae import (  # noqa: F401  (the models in MODELS are eval-ed by name)
+    DVAE,
+    DenoisingAutoencoder,
+    MaskingNoise,
+    StackedDAE,
+    StackedDAEClassifier,
+    resumable_fit,
+)
 
 MODELS = {
     "dae": "DenoisingAutoencoder(8, corruption=MaskingNoise(0.3), max_iter=6, batch_size=64, random_state=0)",

@@ -1,0 +1,248 @@
+"""The stacked denoising autoencoder classifier, the SdA of Vincent et al. (2010).
+
+Greedy layer-wise denoising pretraining exactly as in :class:`~skae.StackedDAE`
+(the phases of :mod:`skae.stacked`), then supervised fine-tuning of the whole
+stack plus a softmax layer.
+"""
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._base import CorruptionParamMixin, TorchEstimator
+from ._data import TensorData
+from ._training import Phase
+from .corruption import MaskingNoise
+from .modules import Classifier, init_weights
+from .stacked import _STACK_CONSTRAINTS, _GreedyPretrainingMixin
+
+__all__ = ["StackedDAEClassifier"]
+
+
+class StackedDAEClassifier(_GreedyPretrainingMixin, CorruptionParamMixin, ClassifierMixin, TorchEstimator):
+    """Stacked denoising autoencoder classifier (the SdA of Vincent et al., 2010).
+
+    Unsupervised greedy layer-wise denoising pretraining of the stack
+    ``(*hidden_layer_sizes, n_components)`` exactly as in :class:`StackedDAE`,
+    then supervised fine-tuning of the whole stack plus a softmax output layer
+    on the labels (cross-entropy, no corruption).
+
+    Parameters
+    ----------
+    n_components : int, default=128
+        Width of the top code layer, below the softmax.
+    hidden_layer_sizes : tuple of int, default=(256,)
+        Widths of the layers below the top code, input side first.
+    corruption : Corruption, list of Corruption or None, default=MaskingNoise(rate=0.25)
+        Corruption used while pretraining each layer (one object for every
+        layer, or a list with one per layer). Not used in supervised fine-tuning.
+    activation : str, default="sigmoid"
+        Activation of every hidden layer.
+    tied_weights : bool, default=False
+        Tied weights in each pretraining autoencoder.
+    loss : {"auto", "cross_entropy", "squared_error"}, default="auto"
+        Reconstruction loss of the first pretraining layer (``"auto"``:
+        cross-entropy for data in [0, 1], else squared error).
+    max_iter : int, default=30
+        Pretraining epochs per layer.
+    fine_tune_iter : int, default=100
+        Epochs of supervised fine-tuning; 0 trains only the softmax layer's
+        initialisation (an untrained classifier), so keep it positive.
+    batch_size : int, default=64
+        Mini-batch size.
+    lr : float, default=1e-3
+        Adam learning rate, for every phase.
+    early_stopping : bool, default=False
+        In every phase, hold out ``validation_fraction`` and stop after
+        ``n_iter_no_change`` epochs without relative improvement ``tol`` of the
+        validation loss, restoring the best weights.
+    validation_fraction : float, default=0.1
+        Held-out fraction for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Relative improvement that counts for early stopping.
+    device : str or torch.device, default="auto"
+        ``"auto"``: CUDA when available, else CPU; or any torch device string.
+    random_state : int, RandomState instance or None, default=None
+        Seeds every initialisation, shuffle and corruption; an int makes ``fit``
+        reproducible bit for bit on CPU.
+    verbose : int, default=0
+        Print progress per layer and per epoch when positive.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    loss_ : str
+        Reconstruction loss of the first pretraining layer.
+    corruption_ : list of Corruption or None
+        The validated per-layer copies of ``corruption``.
+    pretrain_loss_curves_ : list of list of float
+        Reconstruction loss per epoch of each layer's pretraining.
+    loss_curve_ : list of float
+        Cross-entropy per epoch of supervised fine-tuning.
+    validation_loss_curve_ : list of float or None
+        Validation cross-entropy per fine-tuning epoch, with early stopping.
+    n_iter_ : int
+        Total epochs run: pretraining of every layer plus fine-tuning.
+    net_ : SkaeNet
+        The skorch net of the fine-tuned classifier.
+    device_ : torch.device
+        Where the model lives.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names seen during ``fit``, when X is a DataFrame with string names.
+
+    See Also
+    --------
+    StackedDAE : the unsupervised stack, as a transformer.
+    sklearn.neural_network.MLPClassifier : the same network without pretraining.
+
+    Notes
+    -----
+    Pretraining may use more rows than the labelled ones: pass them as
+    ``fit(X, y, X_unlabeled=U)`` (in a pipeline, ``clf__X_unlabeled=U``). The
+    stack is pretrained on ``X`` and ``U`` together, then fine-tuned on ``X, y``.
+
+    References
+    ----------
+    .. [1] P. Vincent, H. Larochelle, I. Lajoie, Y. Bengio and P.-A. Manzagol,
+       "Stacked denoising autoencoders", JMLR 11, 2010.
+
+    Examples
+    --------
+    >>> from skae import StackedDAEClassifier
+    >>> from skae.datasets import load_digits_unit
+    >>> X, y = load_digits_unit()
+    >>> clf = StackedDAEClassifier(hidden_layer_sizes=(64,), n_components=32, max_iter=5,
+    ...                            fine_tune_iter=30, lr=3e-3, random_state=0)
+    >>> clf.fit(X[:1500], y[:1500]).score(X[1500:], y[1500:]) > 0.9
+    True
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 10)
+    """
+
+    _parameter_constraints = {**TorchEstimator._parameter_constraints, **_STACK_CONSTRAINTS}
+
+    def __init__(
+        self,
+        n_components=128,
+        *,
+        hidden_layer_sizes=(256,),
+        corruption=MaskingNoise(rate=0.25),
+        activation="sigmoid",
+        tied_weights=False,
+        loss="auto",
+        max_iter=30,
+        fine_tune_iter=100,
+        batch_size=64,
+        lr=1e-3,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.corruption = corruption
+        self.activation = activation
+        self.tied_weights = tied_weights
+        self.loss = loss
+        self.max_iter = max_iter
+        self.fine_tune_iter = fine_tune_iter
+        self.batch_size = batch_size
+        self.lr = lr
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, X_unlabeled=None):
+        """Pretrain the stack (on ``X`` and ``X_unlabeled``), then fine-tune on ``X, y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Labelled training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        X_unlabeled : array-like of shape (n_unlabeled, n_features), default=None
+            Extra rows used only for unsupervised pretraining.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        return self._fit(X, y, X_unlabeled=X_unlabeled)
+
+    def _validate_training_data(self, X, y, X_unlabeled=None):
+        """The pretraining rows (``X``, then ``X_unlabeled``) and the labels' indices in ``classes_``."""
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        check_classification_targets(y)
+        self.classes_, y_index = np.unique(y, return_inverse=True)
+        X_pre = X
+        if X_unlabeled is not None:
+            U = check_array(X_unlabeled, dtype=[np.float64, np.float32], input_name="X_unlabeled")
+            if U.shape[1] != X.shape[1]:
+                raise ValueError(
+                    f"X_unlabeled has {U.shape[1]} features but X has {X.shape[1]}."
+                )
+            X_pre = np.concatenate([X, U.astype(X.dtype, copy=False)])
+        self.loss_ = self._loss_for(X_pre)
+        self._check_training_X(X_pre)
+        return X_pre, y_index
+
+    def _phases(self, X=None, y=None):
+        """Pretraining, then supervised fine-tuning of the stack plus a softmax layer (labelled rows first)."""
+        return [*self._pretraining_phases(X), Phase(
+            name="fine-tuning", epochs=self.fine_tune_iter, module=self._classifier_module,
+            objective={"criterion": torch.nn.CrossEntropyLoss},
+            data=lambda trained: TensorData(X[: len(y)], y),
+            initialise=lambda module, generator: init_weights(module.output, generator, activation="identity"),
+        )]
+
+    def _classifier_module(self, layers):
+        encoder = torch.nn.Sequential(*(layer.encoder for layer in layers))
+        return Classifier(encoder, int(self.n_components), len(self.classes_))
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the output layer).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            In the order of ``classes_``; in X's floating dtype.
+        """
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        return self._map_rows(X, lambda m, xb: torch.softmax(m(xb), dim=1), len(self.classes_))
+
+    def predict(self, X):
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)  # checks that the model is fitted
+        return self.classes_[np.argmax(proba, axis=1)]
