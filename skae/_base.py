@@ -107,8 +107,8 @@ class TorchEstimator(TrainingMixin, BaseEstimator):
             module = copy.deepcopy(module).to(dtype)
         return module.eval()
 
-    def _map_rows(self, X, fn, width):
-        """Apply ``fn(module, x_batch) -> tensor (B, width)`` to ``X`` in chunks.
+    def _map_rows(self, X, fn, width, mode=torch.inference_mode):
+        """Apply ``fn(module, x_batch) -> tensor (B, width)`` to ``X`` in chunks, under ``mode()``.
 
         Streams the rows (so memory-mapped input is never loaded whole) and runs
         in X's floating dtype, so a row's result does not depend on the others.
@@ -117,7 +117,7 @@ class TorchEstimator(TrainingMixin, BaseEstimator):
         module = self._inference_module(dtype)
         device = self.device_
         out = np.empty((X.shape[0], width), dtype=X.dtype)
-        with torch.inference_mode():
+        with mode():
             for rows in self._chunks(X.shape[0]):
                 chunk = X[rows]
                 if not (type(chunk) is np.ndarray and chunk.flags.c_contiguous and chunk.flags.writeable):

@@ -21,7 +21,7 @@ import math
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.utils import to_tensor
 
 from ._data import BatchIterator, TensorData, TensorSplit
@@ -32,6 +32,7 @@ __all__ = [
     "BatchIterator",
     "DivergenceCheck",
     "DivergenceError",
+    "RelativeEarlyStopping",
     "TensorData",
     "TensorSplit",
 ]
@@ -77,6 +78,33 @@ class DivergenceCheck(Callback):
                         f"learning rate or rescale the input (e.g. with StandardScaler or "
                         f"MinMaxScaler)."
                     )
+
+
+class RelativeEarlyStopping(EarlyStopping):
+    """skorch's ``EarlyStopping`` with a relative threshold that holds for negative scores.
+
+    skorch's ``threshold_mode="rel"`` moves the bar by ``threshold * score``:
+    for a negative loss (a Gaussian VAE's negative ELBO) that bar lies *above*
+    the best score, so a slightly worse epoch counts as an improvement and
+    ``load_best`` may restore it. Here an epoch improves only if it beats the
+    best by ``tol * |best|``.
+
+    Parameters
+    ----------
+    tol : float
+        Relative improvement that counts.
+    **kwargs
+        Passed to ``EarlyStopping`` (``monitor``, ``patience``, ``load_best``, ...).
+    """
+
+    def __init__(self, tol=1e-4, **kwargs):
+        super().__init__(threshold=0.0, threshold_mode="abs", **kwargs)
+        self.tol = tol
+
+    def on_epoch_end(self, net, **kwargs):
+        # the absolute margin skorch subtracts from an improving score: tol * |score|
+        self.threshold = self.tol * abs(net.history[-1, self.monitor])
+        super().on_epoch_end(net, **kwargs)
 
 
 class SkaeNet(NeuralNet):

@@ -21,10 +21,9 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping
 
 from ._data import TensorData, TensorSplit, training_tensor
-from ._net import DivergenceError, SkaeNet
+from ._net import DivergenceError, RelativeEarlyStopping, SkaeNet
 from ._utils import (
     check_float32_range,
     check_X_for_loss,
@@ -127,9 +126,8 @@ class TrainingMixin:
         callbacks, train_split = [], None
         if early_stopping:
             train_split = TensorSplit(self.validation_fraction, split_seed)
-            callbacks.append(("early_stopping", EarlyStopping(
-                monitor="valid_loss", patience=self.n_iter_no_change, threshold=self.tol,
-                threshold_mode="rel", load_best=True,
+            callbacks.append(("early_stopping", RelativeEarlyStopping(
+                monitor="valid_loss", patience=self.n_iter_no_change, tol=self.tol, load_best=True,
             )))
         return SkaeNet(
             module, lr=self.lr, optimizer__fused=fused_optimizer_supported(device),

@@ -174,7 +174,8 @@ class ContractiveAE(BaseAutoencoder):
         X = self._validate_X(X, reset=False)
 
         def norms(module, xb):
-            with torch.enable_grad():  # the torch.func path differentiates
-                return jacobian_frobenius_sq(module.encoder, xb).detach()[:, None]
+            return jacobian_frobenius_sq(module.encoder, xb).detach()[:, None]
 
-        return self._map_rows(X, norms, 1)[:, 0]
+        # not under inference_mode, where torch.func transforms have returned zeros
+        # (torch issue 177318); torch.func ignores the outer no_grad
+        return self._map_rows(X, norms, 1, mode=torch.no_grad)[:, 0]

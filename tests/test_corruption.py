@@ -26,6 +26,30 @@ def test_masking_rate_honoured(rate):
     assert torch.equal(out[~zeroed], X[~zeroed])
 
 
+@pytest.mark.parametrize("rate", [0.1, 0.25, 0.5, 0.9])
+def test_exact_masking_destroys_exactly_round_rate_d_entries_per_row_uniformly(rate):
+    """Vincent et al.'s nu*d: every row loses the same count; every position equally often."""
+    rows, d = N // 100, 100
+    X = torch.rand(rows, d, generator=gen(1)) + 0.5
+    out = MaskingNoise(rate=rate, exact=True)(X, gen())
+    zeroed = out == 0
+    assert (zeroed.sum(dim=1) == round(rate * d)).all()
+    assert torch.equal(out[~zeroed], X[~zeroed])
+    # each column is masked with probability rate: 5 binomial standard deviations over the rows
+    per_column = zeroed.float().mean(dim=0)
+    assert (per_column - rate).abs().max() < 5 * (rate * (1 - rate) / rows) ** 0.5
+    # the default (independent entries) has a binomial count per row, not a fixed one
+    assert MaskingNoise(rate=rate)(X, gen()).eq(0).sum(dim=1).unique().numel() > 1
+
+
+def test_exact_masking_rounds_small_counts_and_validates_its_flag():
+    X = torch.ones(3, 10)
+    assert torch.equal(MaskingNoise(rate=0.04, exact=True)(X, gen()), X)  # round(0.4) = 0
+    assert (MaskingNoise(rate=1.0, exact=True)(X, gen()) == 0).all()
+    with pytest.raises(ValueError, match="exact must be True or False"):
+        MaskingNoise(rate=0.1, exact=1).validate()
+
+
 @pytest.mark.parametrize("rate", [0.1, 0.3, 0.8])
 def test_salt_and_pepper_rate_and_balance(rate):
     X = torch.full((N // 100, 100), 0.5)

@@ -3,6 +3,7 @@
 import pickle
 
 import numpy as np
+import torch
 import pytest
 from sklearn.linear_model import LogisticRegression
 
@@ -107,3 +108,21 @@ def test_sparse_regularizer_is_configured_and_synced(split):
     assert isinstance(sae.net_.criterion_.penalty, SparsityPenalty) and sae.net_.criterion_.penalty.kind == "l1"
     sae.set_params(sparsity=0.5).partial_fit(X)
     assert sae.net_.criterion_.penalty.weight == 0.5
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(hidden_layer_sizes=(8,), activation="tanh"),  # torch.func path
+    dict(activation="gelu"),  # closed form from the pre-activation
+    dict(hidden_layer_sizes=(6,), activation="gelu"),
+], ids=["deep-tanh", "gelu", "deep-gelu"])
+def test_jacobian_norm_matches_autograd_for_deep_and_gelu_encoders(split, kwargs):
+    """jacobian_norm runs outside inference_mode (where torch.func has returned zeros)."""
+    X = split[0][:12]
+    cae = ContractiveAE(4, max_iter=1, random_state=0, tied_weights=False, **kwargs).fit(split[0])
+    encoder = cae.encoder_.double()
+    x = torch.from_numpy(X)
+    reference = torch.stack([torch.autograd.functional.jacobian(encoder, x[i]).square().sum()
+                             for i in range(len(x))]).numpy()
+    ours = cae.jacobian_norm(X)
+    assert (ours > 0).all()
+    np.testing.assert_allclose(ours, reference, rtol=1e-9)

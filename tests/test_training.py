@@ -140,3 +140,36 @@ def test_modules_that_sample_get_the_nets_noise_generator():
     net.partial_fit(TensorData(torch.rand(8, 3)), epochs=1)
     assert module.generator is net.noise_generator_
     assert "generator" not in inspect.signature(Autoencoder.forward).parameters
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_early_stopping_does_not_count_a_worse_epoch_as_an_improvement(sign):
+    """skorch's rel threshold (tol * score) lies above the best for a negative loss, so
+    -99.995 'improved' on -100 there; the relative bar here is tol * |best| either way."""
+    from types import SimpleNamespace
+
+    from skorch.callbacks import EarlyStopping
+    from skorch.history import History
+
+    from skae._net import RelativeEarlyStopping
+
+    def best_epoch(callback, scores):
+        net = SimpleNamespace(history=History(), verbose=0)
+        callback.on_train_begin(net)
+        for epoch, score in enumerate(scores, 1):
+            net.history.new_epoch()
+            net.history.record("epoch", epoch)
+            net.history.record("valid_loss", score)
+            try:
+                callback.on_epoch_end(net)
+            except KeyboardInterrupt:
+                break
+        return callback.best_epoch_
+
+    base = 100.0 * sign
+    worse = [base, base + 0.005, base + 0.006, base + 0.007]  # 0.005% worse each time
+    assert best_epoch(RelativeEarlyStopping(tol=1e-4, patience=5), worse) == 1
+    better = [base, base - 0.02, base - 0.04]  # 0.02% better: improvements whatever the sign
+    assert best_epoch(RelativeEarlyStopping(tol=1e-4, patience=5), better) == 3
+    skorch_best = best_epoch(EarlyStopping(threshold=1e-4, threshold_mode="rel", patience=5), worse)
+    assert skorch_best == (1 if sign > 0 else 4)  # the defect this callback fixes
