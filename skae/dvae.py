@@ -50,6 +50,8 @@ class DVAE(CorruptionParamMixin, VAE):
         K, samples of z per corrupted input.
     beta : float, default=1.0
         Weight of the KL term in training.
+    min_variance : float, default=1e-3
+        Floor of the Gaussian decoder's per-feature variance; see :class:`VAE`.
     max_iter : int, default=100
         Number of epochs.
     batch_size : int, default=64
@@ -139,6 +141,7 @@ class DVAE(CorruptionParamMixin, VAE):
         objective="elbo",
         n_samples=1,
         beta=1.0,
+        min_variance=1e-3,
         max_iter=100,
         batch_size=64,
         lr=1e-3,
@@ -158,6 +161,7 @@ class DVAE(CorruptionParamMixin, VAE):
             objective=objective,
             n_samples=n_samples,
             beta=beta,
+            min_variance=min_variance,
             max_iter=max_iter,
             batch_size=batch_size,
             lr=lr,

@@ -6,6 +6,8 @@ parameters, and has explicit weight initialisation driven by a
 torch's global random state.
 """
 
+import math
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -309,8 +311,13 @@ class VariationalAutoencoder(nn.Module):
     likelihood : {"bernoulli", "gaussian"}, default="bernoulli"
         ``"bernoulli"``: the decoder gives logits and ``forward`` of the decoder
         the pixel probabilities. ``"gaussian"``: the decoder gives the mean and
-        ``log_var`` holds one learned log-variance per feature (homoscedastic
-        across samples, shared by every z).
+        one learned variance per feature (homoscedastic across samples, shared
+        by every z), ``exp(log_var) + min_variance``.
+    min_variance : float, default=1e-3
+        Floor of the Gaussian decoder's variance: without one, a feature the
+        decoder predicts exactly (a constant column) drives its variance, and
+        the likelihood, towards infinity.
+
     Notes
     -----
     ``forward(x, n_samples=1, generator=None, eps=None)`` returns everything the bounds of
@@ -319,9 +326,10 @@ class VariationalAutoencoder(nn.Module):
     """
 
     def __init__(self, n_features, n_components, hidden_layer_sizes=(256,), activation="relu",
-                 likelihood="bernoulli"):
+                 likelihood="bernoulli", min_variance=1e-3):
         super().__init__()
         self.likelihood = likelihood
+        self.min_variance = min_variance
         self.encoder = GaussianEncoder(n_features, n_components, hidden_layer_sizes, activation)
         sizes = [n_components, *reversed(hidden_layer_sizes), n_features]
         output = "sigmoid" if likelihood == "bernoulli" else "identity"
@@ -348,4 +356,11 @@ class VariationalAutoencoder(nn.Module):
         z = mu + (0.5 * log_var).exp() * eps  # (K, B, H)
         K, B, H = z.shape
         decoded = self.decoder.preactivation(z.reshape(K * B, H)).reshape(K, B, -1)
-        return mu, log_var, eps, z, decoded, self.log_var
+        return mu, log_var, eps, z, decoded, self.decoder_log_var()
+
+    def decoder_log_var(self):
+        """log(exp(log_var) + min_variance) per feature, a smooth floor; ``None`` for Bernoulli."""
+        if self.log_var is None:
+            return None
+        return torch.logaddexp(self.log_var, torch.tensor(math.log(self.min_variance), dtype=self.log_var.dtype,
+                                                          device=self.log_var.device))

@@ -46,6 +46,12 @@ class VAE(BaseAutoencoder):
     beta : float, default=1.0
         Weight of the KL term in training (β-VAE). :meth:`score_samples` always
         reports the β = 1 bound.
+    min_variance : float, default=1e-3
+        Floor of the Gaussian decoder's per-feature variance, in units of X²
+        (the variance is ``exp(log_var) + min_variance``). Without a floor, a
+        feature the decoder can predict exactly, such as a constant column,
+        drives its variance to 0 and the bound to +∞ nats. Unused by a
+        Bernoulli decoder.
     max_iter : int, default=100
         Number of epochs.
     batch_size : int, default=64
@@ -133,6 +139,7 @@ class VAE(BaseAutoencoder):
         "objective": [StrOptions(set(OBJECTIVES))],
         "n_samples": [Interval(Integral, 1, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="left")],
+        "min_variance": [Interval(Real, 0, None, closed="neither")],
     }
     _feature_prefix = "vae"
 
@@ -146,6 +153,7 @@ class VAE(BaseAutoencoder):
         objective="elbo",
         n_samples=1,
         beta=1.0,
+        min_variance=1e-3,
         max_iter=100,
         batch_size=64,
         lr=1e-3,
@@ -164,6 +172,7 @@ class VAE(BaseAutoencoder):
         self.objective = objective
         self.n_samples = n_samples
         self.beta = beta
+        self.min_variance = min_variance
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.lr = lr
@@ -196,6 +205,7 @@ class VAE(BaseAutoencoder):
             hidden_layer_sizes=self._hidden_sizes(),
             activation=self.activation,
             likelihood=self.likelihood_,
+            min_variance=float(self.min_variance),
         )
 
     def _objective(self):
@@ -320,6 +330,6 @@ class VAE(BaseAutoencoder):
                 u = torch.rand(output.shape, generator=generator)
                 x = (u < torch.sigmoid(output)).to(torch.float32)
             else:
-                std = (0.5 * module.log_var.detach().cpu()).exp()
+                std = (0.5 * module.decoder_log_var().detach().cpu()).exp()
                 x = output + std * torch.randn(output.shape, generator=generator)
         return x.numpy().astype(np.float64)
