@@ -10,10 +10,12 @@ and its objective (:meth:`~BaseAutoencoder._objective`).
 """
 
 import copy
+import warnings
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import (
     _check_feature_names_in,
@@ -179,6 +181,25 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
     @property
     def _n_features_out(self):
         return self.n_components
+
+    #: Rows of the training data on which a fit checks its code.
+    _check_rows = 2048
+
+    def _check_fit(self, X):
+        """Warn when the code collapsed: every unit (nearly) constant over the training rows."""
+        module = self.net_.module_
+        with torch.no_grad():
+            codes = self._encode(module.eval(), X[: self._check_rows])  # (B, H)
+        spread = codes.std(dim=0).max().item() if len(codes) > 1 else float("inf")
+        scale = max(1.0, codes.abs().max().item())
+        if spread <= 1e-4 * scale:
+            warnings.warn(
+                f"{type(self).__name__}: the code collapsed: every one of its {codes.shape[1]} units is "
+                f"(nearly) constant over the training data (largest standard deviation {spread:.2g}), so "
+                f"transform() carries no information about X. Try a lower lr (e.g. {self.lr / 10:g}), "
+                f"more epochs at that rate, or another activation; check that X varies.",
+                ConvergenceWarning,
+            )
 
     # ----------------------------------------------------------- training
     @_fit_context(prefer_skip_nested_validation=True)

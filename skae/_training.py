@@ -229,7 +229,11 @@ class TrainingMixin:
             if len(phases) > 1:
                 self.pretrain_loss_curves_ = curves[:-1]
             self._record_history()
+        self._check_fit(Xt)
         return self
+
+    def _check_fit(self, X):
+        """Checks of the fitted model on (a sample of) its training tensor ``X``; warnings only."""
 
     def _partial_fit(self, X):
         """One more pass over ``X`` with the last phase's objective (or a first, partial fit)."""

@@ -15,7 +15,7 @@ from torch.nn import functional as F
 from .losses import jacobian_frobenius_sq
 
 __all__ = [
-    "ACTIVATIONS", "make_activation", "TiedLinear", "Decoder", "Autoencoder",
+    "ACTIVATIONS", "make_activation", "Shift", "TiedLinear", "Decoder", "Autoencoder",
     "ContractiveAutoencoder", "StackedAutoencoder", "Classifier", "mlp", "GaussianEncoder",
     "VariationalAutoencoder", "build_without_global_rng", "init_weights",
 ]
@@ -64,6 +64,17 @@ def mlp(sizes, activation, final_activation=True):
         if final_activation or i < len(sizes) - 2:
             layers.append(make_activation(activation))
     return nn.Sequential(*layers)
+
+
+class Shift(nn.Module):
+    """``x - offset``, the offset a buffer: saved with the weights, never trained."""
+
+    def __init__(self, offset):
+        super().__init__()
+        self.register_buffer("offset", torch.as_tensor(offset, dtype=torch.float32).clone())
+
+    def forward(self, x):  # (B, D) -> (B, D)
+        return x - self.offset
 
 
 class TiedLinear(nn.Module):
@@ -130,6 +141,9 @@ class Autoencoder(nn.Module):
         (``"sigmoid"`` for data in [0, 1] under cross-entropy).
     tied_weights : bool, default=False
         Decoder weights are the transposed encoder weights (W' = Wᵀ).
+    input_offset : array-like of shape (n_features,) or None, default=None
+        Subtracted from the input before the first layer (a :class:`Shift`);
+        the reconstruction is of the input itself.
 
     Notes
     -----
@@ -146,12 +160,15 @@ class Autoencoder(nn.Module):
         activation="sigmoid",
         output_activation="identity",
         tied_weights=False,
+        input_offset=None,
     ):
         super().__init__()
         sizes = [n_features, *hidden_layer_sizes, n_components]
         self.activation = activation
 
         self.encoder = mlp(sizes, activation)
+        if input_offset is not None:
+            self.encoder.insert(0, Shift(input_offset))
         linears = [m for m in self.encoder if isinstance(m, nn.Linear)]
         decoder_layers = []
         for i, linear in enumerate(reversed(linears)):

@@ -76,29 +76,42 @@ class _GreedyPretrainingMixin:
         return torch.cat([module.encoder(H[rows].to(device)).to(H.device) for rows in self._chunks(len(H))])
 
     def _pretraining_phases(self, X):
-        """Layer k: a one-hidden-layer DAE on the clean codes of layers < k (of ``X``)."""
+        """Layer k: a one-hidden-layer DAE on the clean codes of layers < k (of ``X``).
+
+        The codes fed to layers k >= 2 are centred on their training mean (a
+        :class:`~skae.modules.Shift` in the layer's encoder). Sigmoid codes are
+        all positive (mean about 0.3 on digits), so without it the first Adam
+        steps move every weight of a unit the same way, by about ``lr`` each:
+        the unit's pre-activation jumps by ``lr`` times the sum of its inputs
+        (about 1 a step at lr=1e-2 over 256 codes), saturates, and stays
+        saturated: the whole code collapses to constants.
+        """
         widths = self._layer_widths()
         sizes = (self.n_features_in_, *widths)
         codes = [X]
 
-        def layer_data(k):
-            def data(trained):
-                while len(codes) <= k:  # the clean codes of the layer below, computed once
-                    codes.append(self._clean_codes(trained[len(codes) - 1], codes[-1]))
-                return TensorData(codes[k])
-            return data
+        def codes_of(k, trained):
+            while len(codes) <= k:  # the clean codes of the layer below, computed once
+                codes.append(self._clean_codes(trained[len(codes) - 1], codes[-1]))
+            return codes[k]
 
         def layer_module(k):
-            return lambda trained: Autoencoder(
-                n_features=sizes[k], n_components=sizes[k + 1], activation=self.activation,
-                output_activation=RECONSTRUCTION_LOSSES[self._layer_loss(k)],
-                tied_weights=self.tied_weights,
-            )
+            def module(trained):
+                offset = None
+                if k > 0:  # (zeros when only rebuilding the architecture: the buffer is loaded)
+                    offset = torch.zeros(sizes[k]) if X is None else codes_of(k, trained).mean(dim=0).cpu()
+                return Autoencoder(
+                    n_features=sizes[k], n_components=sizes[k + 1], activation=self.activation,
+                    output_activation=RECONSTRUCTION_LOSSES[self._layer_loss(k)],
+                    tied_weights=self.tied_weights, input_offset=offset,
+                )
+            return module
 
         return [
             Phase(
                 name=f"layer {k + 1}/{len(widths)} ({sizes[k]} -> {sizes[k + 1]})",
-                epochs=self.max_iter, module=layer_module(k), data=layer_data(k),
+                epochs=self.max_iter, module=layer_module(k),
+                data=lambda trained, k=k: TensorData(codes_of(k, trained)),
                 objective={"criterion": ReconstructionLoss, "criterion__kind": self._layer_loss(k),
                            "corruption": self.corruption_[k]},
                 initialise=self._initialise,

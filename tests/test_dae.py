@@ -509,3 +509,14 @@ def test_verbose_switched_on_between_partial_fits_prints(small_digits, capsys):
     assert "train_loss" in capsys.readouterr().out
     est.set_params(verbose=0).partial_fit(small_digits[0])
     assert capsys.readouterr().out == ""
+
+
+def test_a_collapsed_code_is_a_convergence_warning(small_digits):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = np.tile(small_digits[0][:1], (50, 1))  # every row the same: no code can vary
+    with pytest.warns(ConvergenceWarning, match="the code collapsed.*Try a lower lr"):
+        DenoisingAutoencoder(4, max_iter=2, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        DenoisingAutoencoder(4, max_iter=2, random_state=0).fit(small_digits[0])

@@ -19,7 +19,7 @@ class SpyNoise(MaskingNoise):
     """Masking noise that records every batch it is asked to corrupt."""
 
     def __init__(self, rate=0.5, log=None):
-        self.rate = rate
+        super().__init__(rate)
         self.log = log
 
     def _corrupt(self, X, generator):
@@ -185,3 +185,28 @@ def test_design_card_pipeline_with_defaults_on_digits(digits):
     X_masked = masked(X[test], 0.25)
     assert pipe.score(X[test], y[test]) > 0.96  # measured 0.968 (raw pixels 0.976)
     assert pipe.score(X_masked, y[test]) > raw.score(X_masked, y[test]) + 0.03  # 0.886 vs 0.837
+
+
+@pytest.mark.parametrize("lr", [1e-4, 1e-3, 1e-2])
+@pytest.mark.parametrize("n_components", [2, 8])
+def test_no_collapsed_code_across_learning_rates(digits, lr, n_components):
+    """lr=1e-2 collapsed every code unit to a constant (std 0.0000) before the codes fed to
+    higher layers were centred; the fit now must not warn, and every unit must vary."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = digits[0][:500]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = StackedDAE(n_components=n_components, max_iter=20, lr=lr, batch_size=32, random_state=0).fit(X)
+    assert est.transform(X).std(axis=0).min() > 0.05
+
+
+def test_higher_layers_see_centred_codes(small_digits):
+    X = small_digits[0]
+    est = StackedDAE(8, hidden_layer_sizes=(16,), max_iter=2, fine_tune_iter=0, random_state=0).fit(X)
+    first, second = est.net_.module_.encoder
+    H = first(torch.as_tensor(X, dtype=torch.float32)).detach()
+    torch.testing.assert_close(second[0].offset, H.mean(dim=0), rtol=1e-5, atol=1e-6)
+    assert not hasattr(first[0], "offset")  # the data itself goes in as given
