@@ -4,6 +4,8 @@
 - :func:`make_mnist1d`: MNIST-1D from the ``mnist1d`` package's procedural
   generator (4,000 train / 1,000 test), never its download path.
 - :func:`load_mnist`: MNIST from IDX files the user already has on disk.
+- :func:`make_rectangles`, :func:`make_convex`: Larochelle et al. (2007)'s
+  procedural tasks, 28×28 binary images, as many as asked for.
 """
 
 import gzip
@@ -13,7 +15,7 @@ import struct
 import numpy as np
 from sklearn.datasets import load_digits
 
-__all__ = ["load_digits_unit", "make_mnist1d", "load_mnist"]
+__all__ = ["load_digits_unit", "make_mnist1d", "load_mnist", "make_rectangles", "make_convex"]
 
 
 def load_digits_unit():
@@ -145,3 +147,141 @@ def load_mnist(directory, kind="train"):
         raise ValueError(f"Image shape {images.shape} and label shape {labels.shape} do not match.")
     X = images.reshape(len(images), -1).astype(np.float32) / 255.0
     return X, labels.astype(np.int64)
+
+
+# ------------------------------------------------ Larochelle et al. (2007)
+def make_rectangles(n_samples=1000, *, image_size=28, random_state=None):
+    """Tall or wide rectangle outlines: Larochelle et al. (2007)'s *rectangles* task.
+
+    Each image is the white one-pixel outline of a rectangle on black. Its
+    height and width are drawn uniformly (at least 2 pixels), pairs whose
+    difference is under 3 pixels are rejected, and the top-left corner is
+    uniform among the positions where the rectangle fits. The label says
+    whether it is taller than wide. Classes are drawn with equal probability.
+    The paper used 1,000 training, 200 validation and 50,000 test images.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+    image_size : int, default=28
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, image_size**2), float64 in {0, 1}
+    y : ndarray of shape (n_samples,), int: 1 tall, 0 wide
+
+    References
+    ----------
+    .. [1] H. Larochelle, D. Erhan, A. Courville, J. Bergstra and Y. Bengio, "An
+       empirical evaluation of deep architectures on problems with many factors
+       of variation", ICML 2007.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae.datasets import make_rectangles
+    >>> X, y = make_rectangles(200, random_state=0)
+    >>> X.shape, np.unique(X).tolist(), np.bincount(y).tolist()
+    ((200, 784), [0.0, 1.0], [99, 101])
+    """
+    from sklearn.utils import check_random_state
+
+    rng = check_random_state(random_state)
+    images = np.zeros((n_samples, image_size, image_size))
+    y = np.empty(n_samples, dtype=int)
+    for i in range(n_samples):
+        while True:
+            height, width = rng.randint(2, image_size + 1, size=2)
+            if abs(height - width) >= 3:
+                break
+        if (height > width) != bool(rng.rand() < 0.5):
+            height, width = width, height  # the class is drawn first, with probability 1/2
+        top, left = rng.randint(0, image_size - height + 1), rng.randint(0, image_size - width + 1)
+        image = images[i]
+        image[top, left : left + width] = image[top + height - 1, left : left + width] = 1
+        image[top : top + height, left] = image[top : top + height, left + width - 1] = 1
+        y[i] = int(height > width)
+    return images.reshape(n_samples, -1), y
+
+
+def _convex_region(rng, size, p_planes, min_pixels, centres):
+    """A random intersection of half-planes (a geometric number of them) covering >= min_pixels pixels."""
+    while True:
+        inside = np.ones(len(centres), dtype=bool)
+        for _ in range(rng.geometric(p_planes)):
+            point = rng.uniform(0, size, size=2)
+            angle = rng.uniform(0, 2 * np.pi)
+            inside &= (centres - point) @ np.array([np.cos(angle), np.sin(angle)]) >= 0
+        if inside.sum() >= min_pixels:
+            return inside
+
+
+def _is_convex(inside, centres):
+    """Digital convexity: every pixel in the convex hull of the set's pixels is in the set."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    try:
+        hull = ConvexHull(centres[inside])
+    except QhullError:  # collinear pixels: a segment is convex
+        return True
+    in_hull = (centres @ hull.equations[:, :2].T + hull.equations[:, 2] <= 1e-9).all(axis=1)
+    return not (in_hull & ~inside).any()
+
+
+def make_convex(n_samples=1000, *, image_size=28, random_state=None):
+    """Convex or non-convex white regions: Larochelle et al. (2007)'s *convex* task.
+
+    A convex image is the intersection of a geometric number (parameter
+    0.195) of half-planes at uniformly random positions and orientations,
+    kept if it covers at least 19 pixels. A non-convex image is the union of
+    2 to 4 such regions (geometric parameter 0.07, at least 10 pixels each),
+    kept only if it fails the convexity test (some pixel of its convex hull
+    lies outside it), as in the paper. Classes are drawn with equal
+    probability. The paper used 6,000 training, 2,000 validation and 50,000
+    test images.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+    image_size : int, default=28
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, image_size**2), float64 in {0, 1}
+    y : ndarray of shape (n_samples,), int: 1 convex, 0 non-convex
+
+    References
+    ----------
+    .. [1] H. Larochelle, D. Erhan, A. Courville, J. Bergstra and Y. Bengio, "An
+       empirical evaluation of deep architectures on problems with many factors
+       of variation", ICML 2007.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae.datasets import make_convex
+    >>> X, y = make_convex(50, random_state=0)
+    >>> X.shape, np.unique(y).tolist()
+    ((50, 784), [0, 1])
+    """
+    from sklearn.utils import check_random_state
+
+    rng = check_random_state(random_state)
+    rows, cols = np.mgrid[0:image_size, 0:image_size]
+    centres = np.column_stack([cols.ravel() + 0.5, rows.ravel() + 0.5])
+    X = np.zeros((n_samples, image_size * image_size))
+    y = (rng.rand(n_samples) < 0.5).astype(int)
+    for i in range(n_samples):
+        if y[i]:
+            X[i] = _convex_region(rng, image_size, 0.195, 19, centres)
+            continue
+        while True:
+            union = np.zeros(len(centres), dtype=bool)
+            for _ in range(rng.randint(2, 5)):
+                union |= _convex_region(rng, image_size, 0.07, 10, centres)
+            if not _is_convex(union, centres):
+                X[i] = union
+                break
+    return X, y

@@ -55,3 +55,46 @@ def test_load_mnist_rejects_corrupt_files(tmp_path):
     (tmp_path / "train-labels-idx1-ubyte").write_bytes(b"PK\x03\x04")
     with pytest.raises(ValueError, match="header says"):
         load_mnist(tmp_path)
+
+
+def test_rectangles_are_outlines_labelled_by_their_shape():
+    from skae.datasets import make_rectangles
+
+    X, y = make_rectangles(300, random_state=0)
+    assert X.shape == (300, 784) and set(np.unique(X)) == {0.0, 1.0}
+    assert 0.4 < y.mean() < 0.6
+    for image, label in zip(X.reshape(-1, 28, 28), y):
+        rows, cols = np.nonzero(image)
+        top, bottom, left, right = rows.min(), rows.max(), cols.min(), cols.max()
+        height, width = bottom - top + 1, right - left + 1
+        outline = np.zeros((28, 28))
+        outline[top, left : right + 1] = outline[bottom, left : right + 1] = 1
+        outline[top : bottom + 1, left] = outline[top : bottom + 1, right] = 1
+        np.testing.assert_array_equal(image, outline)  # exactly one rectangle's border
+        assert abs(height - width) >= 3 and label == int(height > width)
+    np.testing.assert_array_equal(make_rectangles(20, random_state=1)[0], make_rectangles(20, random_state=1)[0])
+
+
+def test_convexity_check_on_hand_made_shapes():
+    from skae.datasets import _is_convex
+
+    rows, cols = np.mgrid[0:10, 0:10]
+    centres = np.column_stack([cols.ravel() + 0.5, rows.ravel() + 0.5])
+    square = ((rows >= 2) & (rows <= 6) & (cols >= 3) & (cols <= 7)).ravel()
+    triangle = (rows >= cols).ravel()
+    ell = (((rows >= 2) & (rows <= 7) & (cols == 2)) | ((rows == 7) & (cols >= 2) & (cols <= 7))).ravel()
+    two_blobs = (((rows <= 1) & (cols <= 1)) | ((rows >= 8) & (cols >= 8))).ravel()
+    assert _is_convex(square, centres) and _is_convex(triangle, centres)
+    assert not _is_convex(ell, centres) and not _is_convex(two_blobs, centres)
+
+
+def test_convex_task_labels_match_the_convexity_test():
+    from skae.datasets import _is_convex, make_convex
+
+    X, y = make_convex(120, random_state=0)
+    assert X.shape == (120, 784) and 0.3 < y.mean() < 0.7
+    rows, cols = np.mgrid[0:28, 0:28]
+    centres = np.column_stack([cols.ravel() + 0.5, rows.ravel() + 0.5])
+    for image, label in zip(X.astype(bool), y):
+        assert _is_convex(image, centres) == bool(label)
+        assert image.sum() >= (19 if label else 10)
