@@ -16,7 +16,6 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import (
     _check_feature_names_in,
     check_array,
@@ -24,62 +23,14 @@ from sklearn.utils.validation import (
 )
 
 from ._data import TensorData
+from ._params import _in_unit_interval
 from ._training import Phase, TrainingMixin
 from ._utils import check_X_for_loss
+from ._weights import init_weights
 from .losses import RECONSTRUCTION_LOSSES, ReconstructionLoss, reconstruction_loss
-from .modules import ACTIVATIONS, Autoencoder, init_weights
+from .modules import Autoencoder
 
-__all__ = ["BaseAutoencoder", "CorruptionParamMixin", "TorchEstimator"]
-
-#: Parameter constraints of the MLP autoencoders (DAE, stacks, CAE, SAE).
-MLP_CONSTRAINTS = {
-    "activation": [StrOptions(set(ACTIVATIONS))],
-    "tied_weights": ["boolean"],
-    "loss": [StrOptions({"auto", *RECONSTRUCTION_LOSSES})],
-}
-
-#: The constraint of a ``corruption`` parameter.
-CORRUPTION = [HasMethods(["__call__", "get_params", "set_params"]), None]
-
-
-def _in_unit_interval(X):
-    """Whether every entry of ``X`` lies in [0, 1] (what ``"auto"`` losses look at)."""
-    return X.size == 0 or (X.min() >= 0 and X.max() <= 1)
-
-
-def _copy_corruption(corruption):
-    """A validated copy of a corruption object (``None`` stays ``None``)."""
-    if corruption is None:
-        return None
-    copied = type(corruption)(**corruption.get_params(deep=False))
-    if hasattr(copied, "validate"):
-        copied.validate()
-    return copied
-
-
-class CorruptionParamMixin:
-    """A ``corruption`` parameter: a validated copy in ``corruption_``, applied to training batches.
-
-    ``set_params(corruption__rate=...)`` first replaces ``corruption`` by a
-    copy of itself, so the default instance in the signature, or an object the
-    user passed to several estimators, is never modified.
-    """
-
-    def set_params(self, **params):
-        nested = [k for k in params if k.startswith("corruption__")]
-        if nested and "corruption" not in params:
-            corruption = self.corruption
-            if hasattr(corruption, "get_params"):
-                self.corruption = _copy_corruption(corruption)
-        return super().set_params(**params)
-
-    def _check_params(self):
-        super()._check_params()
-        self.corruption_ = _copy_corruption(self.corruption)
-
-    def _objective(self):
-        return {**super()._objective(), "corruption": self.corruption_}
-
+__all__ = ["BaseAutoencoder", "TorchEstimator"]
 
 class TorchEstimator(TrainingMixin, BaseEstimator):
     """Training (phases) plus chunked inference, in the input's floating dtype."""

@@ -31,7 +31,7 @@ from ._utils import (
     fused_optimizer_supported,
     resolve_device,
 )
-from .modules import build_without_global_rng
+from ._weights import build_without_global_rng
 from .parallel import data_parallel_active
 
 __all__ = ["Phase", "TrainingMixin"]

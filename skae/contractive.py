@@ -6,7 +6,8 @@ import torch
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import MLP_CONSTRAINTS, BaseAutoencoder
+from ._base import BaseAutoencoder
+from ._params import MLP_CONSTRAINTS
 from .losses import ContractivePenalty, jacobian_frobenius_sq
 from .modules import ContractiveAutoencoder
 

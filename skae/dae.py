@@ -1,6 +1,7 @@
 """The denoising autoencoder of Vincent et al. (2008, 2010)."""
 
-from ._base import CORRUPTION, MLP_CONSTRAINTS, BaseAutoencoder, CorruptionParamMixin
+from ._base import BaseAutoencoder
+from ._params import CORRUPTION, MLP_CONSTRAINTS, CorruptionParamMixin
 from .corruption import MaskingNoise
 
 __all__ = ["DenoisingAutoencoder"]

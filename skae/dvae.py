@@ -4,7 +4,7 @@ from numbers import Integral
 
 from sklearn.utils._param_validation import Interval
 
-from ._base import CORRUPTION, CorruptionParamMixin
+from ._params import CORRUPTION, CorruptionParamMixin
 from .corruption import SaltAndPepperNoise
 from .vae import VAE
 

@@ -11,22 +11,10 @@ from torch import nn
 from torch.nn import functional as F
 
 __all__ = [
-    "RECONSTRUCTION_LOSSES",
-    "reconstruction_loss",
-    "ReconstructionLoss",
-    "jacobian_frobenius_sq",
-    "ContractivePenalty",
-    "SPARSITY_PENALTIES",
-    "l1_sparsity",
-    "kl_sparsity",
-    "SparsityPenalty",
-    "LIKELIHOODS",
-    "OBJECTIVES",
-    "gaussian_kl",
-    "log_normal_standard",
-    "log_likelihood",
-    "variational_bound",
-    "VariationalLoss",
+    "RECONSTRUCTION_LOSSES", "reconstruction_loss", "ReconstructionLoss", "jacobian_frobenius_sq",
+    "ContractivePenalty", "SPARSITY_PENALTIES", "l1_sparsity", "kl_sparsity", "SparsityPenalty",
+    "LIKELIHOODS", "OBJECTIVES", "gaussian_kl", "log_normal_standard", "log_likelihood",
+    "variational_bound", "VariationalLoss",
 ]
 
 #: Reconstruction losses by name, with the decoder output activation each implies.

@@ -4,7 +4,8 @@ from numbers import Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import MLP_CONSTRAINTS, BaseAutoencoder
+from ._base import BaseAutoencoder
+from ._params import MLP_CONSTRAINTS
 from .losses import SPARSITY_PENALTIES, SparsityPenalty
 
 __all__ = ["SparseAE"]

@@ -13,14 +13,9 @@ from numbers import Integral
 import torch
 from sklearn.utils._param_validation import Interval
 
-from ._base import (
-    CORRUPTION,
-    MLP_CONSTRAINTS,
-    BaseAutoencoder,
-    CorruptionParamMixin,
-    _copy_corruption,
-)
+from ._base import BaseAutoencoder
 from ._data import TensorData
+from ._params import CORRUPTION, MLP_CONSTRAINTS, CorruptionParamMixin, _copy_corruption
 from ._training import Phase
 from .corruption import MaskingNoise
 from .losses import RECONSTRUCTION_LOSSES, ReconstructionLoss

@@ -11,11 +11,13 @@ from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._base import CorruptionParamMixin, TorchEstimator
+from ._base import TorchEstimator
 from ._data import TensorData
+from ._params import CorruptionParamMixin
 from ._training import Phase
+from ._weights import init_weights
 from .corruption import MaskingNoise
-from .modules import Classifier, init_weights
+from .modules import Classifier
 from .stacked import _STACK_CONSTRAINTS, _GreedyPretrainingMixin
 
 __all__ = ["StackedDAEClassifier"]

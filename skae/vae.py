@@ -8,7 +8,8 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder, _in_unit_interval
+from ._base import BaseAutoencoder
+from ._params import _in_unit_interval
 from ._utils import check_X_for_loss, draw_seeds
 from .losses import LIKELIHOODS, OBJECTIVES, VariationalLoss, variational_bound
 from .modules import ACTIVATIONS, VariationalAutoencoder

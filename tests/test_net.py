@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from skae._net import (
-    SkaeNet,
     BatchIterator,
     DivergenceError,
+    SkaeNet,
     TensorData,
     TensorSplit,
 )

@@ -5,9 +5,9 @@ import torch
 from torch import nn
 
 from skae.losses import (
-    _single_layer,
     ContractivePenalty,
     SparsityPenalty,
+    _single_layer,
     jacobian_frobenius_sq,
     kl_sparsity,
     l1_sparsity,

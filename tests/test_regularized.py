@@ -3,8 +3,8 @@
 import pickle
 
 import numpy as np
-import torch
 import pytest
+import torch
 from sklearn.linear_model import LogisticRegression
 
 from skae import ContractiveAE, SparseAE

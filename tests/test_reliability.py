@@ -5,7 +5,15 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skae import DVAE, VAE, ContractiveAE, DenoisingAutoencoder, SparseAE, StackedDAE, StackedDAEClassifier
+from skae import (
+    DVAE,
+    VAE,
+    ContractiveAE,
+    DenoisingAutoencoder,
+    SparseAE,
+    StackedDAE,
+    StackedDAEClassifier,
+)
 
 FAST = dict(max_iter=1, batch_size=16, random_state=0)
 FACTORIES = {

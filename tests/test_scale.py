@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skae import DenoisingAutoencoder, VAE
+from skae import VAE, DenoisingAutoencoder
 
 RNG = np.random.RandomState(0)
 X = RNG.uniform(size=(2000, 20))

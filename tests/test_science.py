@@ -7,8 +7,9 @@ import pytest
 import torch
 from torch.nn import functional as F
 
+from skae._weights import build_without_global_rng, init_weights
 from skae.losses import ReconstructionLoss, reconstruction_loss
-from skae.modules import Autoencoder, TiedLinear, build_without_global_rng, init_weights
+from skae.modules import Autoencoder, TiedLinear
 
 
 def test_torch_only_modules_import_neither_sklearn_nor_skorch():

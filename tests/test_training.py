@@ -5,8 +5,8 @@ import inspect
 import numpy as np
 import pytest
 import torch
-from skorch import NeuralNet
 from sklearn.preprocessing import StandardScaler
+from skorch import NeuralNet
 
 import skae
 from skae import DenoisingAutoencoder, DivergenceError, StackedDAE, StackedDAEClassifier
