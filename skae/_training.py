@@ -123,12 +123,16 @@ class TrainingMixin:
     # ------------------------------------------------------------- the net
     def _make_net(self, module, *, device, seed, split_seed, epochs, objective, early_stopping):
         """An initialised :class:`SkaeNet` around ``module`` with this estimator's settings."""
-        callbacks, train_split = [], None
-        if early_stopping:
+        train_split = None
+        if early_stopping:  # on a held-out split, restoring the best epoch's weights
             train_split = TensorSplit(self.validation_fraction, split_seed)
-            callbacks.append(("early_stopping", RelativeEarlyStopping(
+            callbacks = [("early_stopping", RelativeEarlyStopping(
                 monitor="valid_loss", patience=self.n_iter_no_change, tol=self.tol, load_best=True,
-            )))
+            ))]
+        else:  # on the training loss, as MLPClassifier does without early_stopping
+            callbacks = [("convergence", RelativeEarlyStopping(
+                monitor="train_loss", patience=self.n_iter_no_change, tol=self.tol, load_best=False,
+            ))]
         return SkaeNet(
             module, lr=self.lr, optimizer__fused=fused_optimizer_supported(device),
             max_epochs=max(int(epochs), 1), batch_size=self.batch_size, train_split=train_split,

@@ -40,7 +40,8 @@ class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
         picks cross-entropy when the training data lies in [0, 1] and squared
         error otherwise; the choice is stored in ``loss_``.
     max_iter : int, default=100
-        Number of epochs (passes over the training data).
+        Maximum number of epochs (passes over the training data); see
+        ``n_iter_no_change``.
     batch_size : int, default=64
         Mini-batch size.
     lr : float, default=1e-3
@@ -52,9 +53,11 @@ class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
     validation_fraction : float, default=0.1
         Held-out fraction for early stopping.
     n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
+        Training stops after this many epochs in which the monitored loss
+        (the validation loss with ``early_stopping``, else the training
+        loss, as in ``MLPClassifier``) has not improved by a relative ``tol``.
     tol : float, default=1e-4
-        Relative improvement of the validation loss that counts for early stopping.
+        Relative improvement of the monitored loss that counts.
     device : str or torch.device, default="auto"
         ``"auto"``: CUDA when available, else CPU; or any torch device string.
     random_state : int, RandomState instance or None, default=None

@@ -26,6 +26,7 @@ __all__ = ["StackedDAE"]
 _STACK_CONSTRAINTS = {
     **MLP_CONSTRAINTS,
     "corruption": [*CORRUPTION, list, tuple],
+    "max_iter": [Interval(Integral, 0, None, closed="left")],  # 0: no pretraining
     "fine_tune_iter": [Interval(Integral, 0, None, closed="left")],
 }
 
@@ -147,7 +148,9 @@ class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder)
         layers reconstruct codes: cross-entropy for sigmoid codes, squared
         error for other activations.
     max_iter : int, default=50
-        Pretraining epochs per layer.
+        Maximum pretraining epochs per layer; see ``n_iter_no_change``.
+        0 skips pretraining: the stack is trained end to end from its
+        random initialisation.
     fine_tune_iter : int, default=50
         Epochs of end-to-end fine-tuning of the deep autoencoder; 0 turns it off.
     batch_size : int, default=64
@@ -161,9 +164,11 @@ class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder)
     validation_fraction : float, default=0.1
         Held-out fraction for early stopping.
     n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
+        Training stops after this many epochs in which the monitored loss
+        (the validation loss with ``early_stopping``, else the training
+        loss, as in ``MLPClassifier``) has not improved by a relative ``tol``.
     tol : float, default=1e-4
-        Relative improvement that counts for early stopping.
+        Relative improvement of the monitored loss that counts.
     device : str or torch.device, default="auto"
         ``"auto"``: CUDA when available, else CPU; or any torch device string.
     random_state : int, RandomState instance or None, default=None

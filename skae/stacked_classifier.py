@@ -48,7 +48,9 @@ class StackedDAEClassifier(_GreedyPretrainingMixin, CorruptionParamMixin, Classi
         Reconstruction loss of the first pretraining layer (``"auto"``:
         cross-entropy for data in [0, 1], else squared error).
     max_iter : int, default=30
-        Pretraining epochs per layer.
+        Maximum pretraining epochs per layer; see ``n_iter_no_change``.
+        0 skips pretraining: the same network, trained by supervised
+        fine-tuning alone from its random initialisation (an MLP baseline).
     fine_tune_iter : int, default=100
         Epochs of supervised fine-tuning; 0 trains only the softmax layer's
         initialisation (an untrained classifier), so keep it positive.
@@ -63,9 +65,11 @@ class StackedDAEClassifier(_GreedyPretrainingMixin, CorruptionParamMixin, Classi
     validation_fraction : float, default=0.1
         Held-out fraction for early stopping.
     n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
+        Training stops after this many epochs in which the monitored loss
+        (the validation loss with ``early_stopping``, else the training
+        loss, as in ``MLPClassifier``) has not improved by a relative ``tol``.
     tol : float, default=1e-4
-        Relative improvement that counts for early stopping.
+        Relative improvement of the monitored loss that counts.
     device : str or torch.device, default="auto"
         ``"auto"``: CUDA when available, else CPU; or any torch device string.
     random_state : int, RandomState instance or None, default=None

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -12,16 +13,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.slow
 def test_bench_stacked_quick_run_writes_every_row(tmp_path):
-    pytest.importorskip("mnist1d")
     out = tmp_path / "stacked.json"
     printed = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_stacked.py"), "--quick", "--out", str(out)],
+        [sys.executable, str(ROOT / "benchmarks" / "bench_stacked.py"), "--quick", "--out", str(out),
+         "--datasets", "digits", "rectangles"],
         capture_output=True, text=True, check=True, timeout=600,
     ).stdout
     rows = json.loads(out.read_text())["rows"]
-    assert len(rows) == 2 * (5 * 2 + 2)  # 2 datasets x (5 feature rows x 2 classifiers + 2 models)
-    assert all(0 <= r["clean_accuracy"] <= 1 and 0 <= r["masked_accuracy"] <= 1 for r in rows)
-    assert "| SdA (25% masking) | SVC |" in printed
+    assert len(rows) == 2 * (3 * 2 + 3)  # 2 datasets x (3 feature methods x 2 classifiers + 3 models)
+    assert all(len(r["accuracy"]) == 4 and all(0 <= a <= 1 for a in r["accuracy"]) for r in rows)
+    candidates = {"SdA": {0.1, 0.25, 0.5}, "SAA": {1e-3, 3e-3, 1e-2}, "same": {1e-3, 3e-3, 1e-2}}
+    for r in rows:  # every method's setting comes from its own 3-candidate grid
+        grid = candidates.get(r["method"].split()[0], {0.1, 1.0, 10.0})
+        assert set(r["chosen"]) <= grid
+    assert "| SdA features (rate tuned) | SVC |" in printed
 
 
 @pytest.mark.slow
@@ -76,6 +81,22 @@ def test_bench_vae_quick_run(tmp_path):
     assert len(result["rows"]) == 2 * 3 * 4  # architectures x models x noise levels
     assert 15 < result["bernoulli_baseline_nll"] < 40
     assert "Did the denoising criterion help?" in printed
+    noisy = [r for r in result["rows"] if r["noise"] > 0]
+    for r in noisy:  # a paired interval per metric, around its mean
+        for low, mean, high in r["change_vs_no_noise"].values():
+            assert low <= mean <= high
+
+
+def test_paired_confidence_interval_of_the_vae_benchmark():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from bench_vae import paired_ci
+    finally:
+        sys.path.pop(0)
+    low, mean, high = paired_ci([1.0, 2.0, 3.0, 4.0, 5.0], [0.0, 0.0, 0.0, 0.0, 0.0])
+    half = 2.776 * np.std([1, 2, 3, 4, 5], ddof=1) / np.sqrt(5)  # t(0.975, 4) = 2.776
+    assert mean == 3.0 and np.isclose(high - mean, half, rtol=1e-3) and np.isclose(mean - low, half, rtol=1e-3)
+    assert paired_ci([1.0, 2.0], [1.0, 2.0]) == (0.0, 0.0, 0.0)  # identical runs: no difference, no spread
 
 
 @pytest.mark.slow
@@ -101,3 +122,19 @@ def test_bench_scale_quick_run(tmp_path):
     result = json.loads(out.read_text())
     assert [r["configuration"] for r in result["training"]][-1].startswith("2 processes")
     assert result["search"]["identical_scores"] is True
+
+
+@pytest.mark.slow
+def test_bench_features_quick_run_writes_every_row(tmp_path):
+    out = tmp_path / "features.json"
+    printed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_features.py"), "--quick", "--out", str(out),
+         "--datasets", "digits", "wine"],
+        capture_output=True, text=True, check=True, timeout=600,
+    ).stdout
+    rows = json.loads(out.read_text())["rows"]
+    assert len(rows) == 2 * 9  # 2 datasets x (raw, PCA, RBM and 6 skae transformers)
+    assert all(0 <= r["lr_accuracy"] <= 1 and 0 <= r["svc_accuracy"] <= 1 for r in rows)
+    rbm = [r for r in rows if r["features"] == "BernoulliRBM(100)"]
+    assert all(r["lr_minus_rbm"] == 0 for r in rbm) and all(r["fit_seconds"] > 0 for r in rbm)
+    assert "| StackedDAE |" in printed

@@ -210,3 +210,20 @@ def test_higher_layers_see_centred_codes(small_digits):
     H = first(torch.as_tensor(X, dtype=torch.float32)).detach()
     torch.testing.assert_close(second[0].offset, H.mean(dim=0), rtol=1e-5, atol=1e-6)
     assert not hasattr(first[0], "offset")  # the data itself goes in as given
+
+
+def test_max_iter_zero_skips_pretraining_and_trains_the_same_network_from_scratch(digits):
+    """The no-pretraining baseline of the benchmarks: pretraining phases run no epoch, so
+    the fine-tuned network starts from the seed's random initialisation."""
+    X, y = digits
+    kw = dict(hidden_layer_sizes=(32,), n_components=16, fine_tune_iter=0, random_state=0)
+    untrained = StackedDAEClassifier(max_iter=0, **kw).fit(X[:300], y[:300])
+    pretrained = StackedDAEClassifier(max_iter=3, **kw).fit(X[:300], y[:300])
+    assert untrained.pretrain_loss_curves_ == [[], []] and untrained.n_iter_ == 0
+    first = [m.net_.module_.encoder[0][0].weight for m in (untrained, pretrained)]
+    again = StackedDAEClassifier(max_iter=0, **kw).fit(X[300:600], y[300:600]).net_.module_.encoder[0][0].weight
+    assert torch.equal(first[0], again)  # the seed's initialisation, untouched by data
+    assert not torch.equal(first[0], first[1])
+    trained = StackedDAEClassifier(max_iter=0, **{**kw, "fine_tune_iter": 30, "lr": 3e-3}).fit(X[:1000], y[:1000])
+    assert trained.score(X[1000:], y[1000:]) > 0.85 and trained.n_iter_ == 30
+    StackedDAE(max_iter=0, **kw).fit(X[:300])  # the transformer accepts it too

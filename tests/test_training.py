@@ -173,3 +173,17 @@ def test_early_stopping_does_not_count_a_worse_epoch_as_an_improvement(sign):
     assert best_epoch(RelativeEarlyStopping(tol=1e-4, patience=5), better) == 3
     skorch_best = best_epoch(EarlyStopping(threshold=1e-4, threshold_mode="rel", patience=5), worse)
     assert skorch_best == (1 if sign > 0 else 4)  # the defect this callback fixes
+
+
+def test_a_fit_stops_when_the_training_loss_has_converged(small_digits):
+    """Without early_stopping, training stops after n_iter_no_change epochs whose loss
+    did not improve by a relative tol (MLPClassifier's rule); each stacked phase too."""
+    X, _ = small_digits
+    still = dict(lr=1e-9, max_iter=100, n_iter_no_change=4, tol=1e-3, random_state=0)
+    dae = DenoisingAutoencoder(n_components=8, **still).fit(X)
+    assert dae.n_iter_ == 5 == len(dae.loss_curve_)  # the first epoch, then 4 misses
+    stack = StackedDAE(n_components=8, hidden_layer_sizes=(16,), fine_tune_iter=100, **still).fit(X)
+    assert [len(c) for c in stack.pretrain_loss_curves_] == [5, 5] and stack.n_iter_ == 15
+    learning = DenoisingAutoencoder(n_components=8, max_iter=12, n_iter_no_change=4, tol=1e-3,
+                                    random_state=0).fit(X)
+    assert learning.n_iter_ == 12  # a loss still falling by more than tol trains to max_iter

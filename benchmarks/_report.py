@@ -1,0 +1,36 @@
+"""What every benchmark writes next to its table: the machine and versions, and the JSON file."""
+
+import json
+import os
+import platform
+import sys
+import time
+
+import sklearn
+import torch
+
+import skae
+
+
+def cpu_model():
+    """The CPU's model name (Linux), else what ``platform`` knows."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor()
+
+
+def machine(**extra):
+    """The platform, CPU, versions and time of a run, plus the run's own settings."""
+    return {"machine": platform.platform(), "processor": cpu_model(), "cpus": os.cpu_count(),
+            "python": sys.version.split()[0], "torch": torch.__version__, "sklearn": sklearn.__version__,
+            "skae": skae.__version__, "time": time.strftime("%Y-%m-%dT%H:%M:%S"), **extra}
+
+
+def write_json(path, payload):
+    """Write ``payload`` to ``path`` (creating its folder) and say so."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(payload, f, indent=2)
+    print(f"\nwrote {path}")
