@@ -11,15 +11,12 @@ missing pixel the code has to capture how pixels co-vary.
 """
 
 # %%
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from skae import DenoisingAutoencoder, MaskingNoise  # noqa: E402
-from skae.datasets import load_digits_unit  # noqa: E402
+from skae import DenoisingAutoencoder, MaskingNoise
+from skae.datasets import load_digits_unit
 
 torch.set_num_threads(1)
 X, _ = load_digits_unit()

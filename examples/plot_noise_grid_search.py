@@ -10,19 +10,16 @@ features, on clean digits and on digits with 30% of the pixels masked.
 """
 
 # %%
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.svm import SVC
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from sklearn.base import clone  # noqa: E402
-from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
-from sklearn.pipeline import Pipeline  # noqa: E402
-from sklearn.svm import SVC  # noqa: E402
-
-from skae import DenoisingAutoencoder, MaskingNoise  # noqa: E402
-from skae.datasets import load_digits_unit  # noqa: E402
+from skae import DenoisingAutoencoder, MaskingNoise
+from skae.datasets import load_digits_unit
 
 torch.set_num_threads(1)
 X, y = load_digits_unit()

@@ -10,18 +10,15 @@ learned to fill in missing pixels, so its accuracy degrades much more slowly.
 """
 
 # %%
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.svm import SVC
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.pipeline import Pipeline  # noqa: E402
-from sklearn.svm import SVC  # noqa: E402
-
-from skae import StackedDAE  # noqa: E402
-from skae.datasets import load_digits_unit  # noqa: E402
+from skae import StackedDAE
+from skae.datasets import load_digits_unit
 
 torch.set_num_threads(1)
 X, y = load_digits_unit()

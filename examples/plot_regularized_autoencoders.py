@@ -21,15 +21,12 @@ Run ``python examples/plot_regularized_autoencoders.py [--out DIR]``; it writes
 import argparse
 import os
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from skae import ContractiveAE, SparseAE  # noqa: E402
-from skae.datasets import load_digits_unit  # noqa: E402
+from skae import ContractiveAE, SparseAE
+from skae.datasets import load_digits_unit
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--out", default=".", help="directory for the PNG files")

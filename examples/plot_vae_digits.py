@@ -17,16 +17,13 @@ Run ``python examples/plot_vae_digits.py [--out DIR]``; it writes
 import argparse
 import os
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from scipy.stats import norm
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from scipy.stats import norm  # noqa: E402
-
-from skae import VAE  # noqa: E402
-from skae.datasets import load_digits_unit  # noqa: E402
+from skae import VAE
+from skae.datasets import load_digits_unit
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--out", default=".", help="directory for the PNG files")

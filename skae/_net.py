@@ -25,6 +25,7 @@ from skorch.callbacks import Callback, EarlyStopping
 from skorch.utils import to_tensor
 
 from ._data import BatchIterator, TensorData, TensorSplit
+from ._progress import EpochProgressBar
 from .losses import ReconstructionLoss
 
 __all__ = [
@@ -138,6 +139,9 @@ class SkaeNet(NeuralNet):
         group, through ``DistributedDataParallel``: every rank draws the same
         global batch and noise and backpropagates its shard (rows
         ``rank::world_size``); DDP averages the gradients.
+    progress_label : str or None, default=None
+        Label of the progress bar shown at ``verbose=1`` (``verbose=2``
+        prints skorch's table of losses per epoch instead).
     **kwargs
         Passed to ``skorch.NeuralNet`` (``optimizer`` defaults to Adam, no
         ``train_split``).
@@ -155,6 +159,7 @@ class SkaeNet(NeuralNet):
         forward_params=None,
         seed=0,
         distributed=False,
+        progress_label=None,
         **kwargs,
     ):
         super().__init__(
@@ -165,11 +170,14 @@ class SkaeNet(NeuralNet):
         self.forward_params = forward_params
         self.seed = seed
         self.distributed = distributed
+        self.progress_label = progress_label
 
     def get_default_callbacks(self):
-        # PrintLog formats a table every epoch even when silent: include it only when verbose.
-        defaults = [(n, cb) for n, cb in super().get_default_callbacks() if n != "print_log" or self.verbose]
-        return [*defaults, ("divergence_check", DivergenceCheck())]
+        # verbose=1: a bar over the epochs; verbose >= 2: skorch's table of losses per epoch
+        # (PrintLog formats its table every epoch even when silent, so it is left out below 2).
+        defaults = [(n, cb) for n, cb in super().get_default_callbacks() if n != "print_log" or self.verbose >= 2]
+        progress = [("progress", EpochProgressBar(self.progress_label))] if self.verbose == 1 else []
+        return [*defaults, *progress, ("divergence_check", DivergenceCheck())]
 
     # --- random state and the module ---------------------------------------
     def initialize(self):

@@ -121,7 +121,7 @@ class TrainingMixin:
         check_X_for_loss(X, getattr(self, "loss_", None))
 
     # ------------------------------------------------------------- the net
-    def _make_net(self, module, *, device, seed, split_seed, epochs, objective, early_stopping):
+    def _make_net(self, module, *, device, seed, split_seed, epochs, objective, early_stopping, label=None):
         """An initialised :class:`SkaeNet` around ``module`` with this estimator's settings."""
         train_split = None
         if early_stopping:  # on a held-out split, restoring the best epoch's weights
@@ -137,7 +137,7 @@ class TrainingMixin:
             module, lr=self.lr, optimizer__fused=fused_optimizer_supported(device),
             max_epochs=max(int(epochs), 1), batch_size=self.batch_size, train_split=train_split,
             callbacks=callbacks, verbose=int(self.verbose), device=str(device), seed=seed,
-            distributed=data_parallel_active(), **objective,
+            distributed=data_parallel_active(), progress_label=label or type(self).__name__, **objective,
         ).initialize()
 
     @staticmethod
@@ -160,9 +160,8 @@ class TrainingMixin:
             group["lr"] = self.lr
         net.batch_size = self.batch_size
         net.distributed = data_parallel_active()
-        verbosity_changed = bool(net.verbose) != bool(self.verbose)
-        net.verbose = int(self.verbose)
-        if verbosity_changed:  # PrintLog is a default callback only when verbose
+        verbosity_changed, net.verbose = net.verbose != int(self.verbose), int(self.verbose)
+        if verbosity_changed:  # the progress bar and PrintLog are default callbacks that depend on it
             net.initialize_callbacks()
         for name, value in objective.items():
             setattr(net, name, value)
@@ -170,6 +169,8 @@ class TrainingMixin:
 
     def _run_epochs(self, net, data, epochs):
         """Train ``net`` for ``epochs`` on ``data``; ``False`` if the user interrupted it."""
+        for callback in (cb for name, cb in net.callbacks_ if name == "progress"):
+            callback.total = epochs
         net.partial_fit(data, epochs=epochs)
         history = net.history
         finished = not (len(history) and "train_loss" not in history[-1])
@@ -213,8 +214,8 @@ class TrainingMixin:
                     phase.initialise(module, torch.Generator().manual_seed(next(seeds)))
                 epochs = phase.partial_epochs if partial else phase.epochs
                 net = self._make_net(module, device=device, seed=next(seeds), split_seed=next(seeds),
-                                     epochs=epochs, objective=phase.objective,
-                                     early_stopping=self.early_stopping)
+                                     epochs=epochs, objective=phase.objective, early_stopping=self.early_stopping,
+                                     label=f"{type(self).__name__} {phase.name}" if len(phases) > 1 else None)
                 if checkpoint is not None and checkpoint.finished(index):
                     checkpoint.restore(index, net)  # the phase's final weights and history
                 elif not interrupted:  # after an interruption, later phases are built, not trained
@@ -225,7 +226,7 @@ class TrainingMixin:
                         checkpoint.finish(index, net, completed=not interrupted)
                 trained.append(net.module_)
                 curves.append([float(h["train_loss"]) for h in net.history])
-                if self.verbose and index < len(phases) - 1:
+                if self.verbose >= 2 and index < len(phases) - 1:
                     print(f"[{type(self).__name__}] {phase.name}: {len(curves[-1])} epochs, "
                           f"loss {curves[-1][-1] if curves[-1] else float('nan'):.4f}")
             self._stop_early_stopping(net)

@@ -67,7 +67,8 @@ class ContractiveAE(BaseAutoencoder):
         Seeds initialisation, shuffling and the validation split; an int makes
         ``fit`` reproducible bit for bit on CPU.
     verbose : int, default=0
-        Print a line of losses per epoch when positive.
+        0: silent. 1: a progress bar over the epochs, with the last loss (a
+        widget in a notebook). 2: a table of losses per epoch.
 
     Attributes
     ----------

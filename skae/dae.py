@@ -65,7 +65,8 @@ class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
         split. An int makes ``fit`` reproducible bit for bit on CPU. Torch's and
         numpy's global random states are never used.
     verbose : int, default=0
-        Print a line of losses per epoch when positive.
+        0: silent. 1: a progress bar over the epochs, with the last loss (a
+        widget in a notebook). 2: a table of losses per epoch.
 
     Attributes
     ----------

@@ -74,7 +74,8 @@ class DVAE(CorruptionParamMixin, VAE):
         Seeds initialisation, shuffling, corruption, sampling, and the
         evaluation noise.
     verbose : int, default=0
-        Print a line of losses per epoch when positive.
+        0: silent. 1: a progress bar over the epochs, with the last loss (a
+        widget in a notebook). 2: a table of losses per epoch.
 
     Attributes
     ----------

@@ -175,7 +175,9 @@ class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder)
         Seeds every layer's initialisation, shuffling and corruption; an int
         makes ``fit`` reproducible bit for bit on CPU.
     verbose : int, default=0
-        Print progress per layer and per epoch when positive.
+        0: silent. 1: a progress bar over the epochs of each phase, named
+        after the layer it trains (a widget in a notebook). 2: a table of
+        losses per epoch and a line per finished layer.
 
     Attributes
     ----------

@@ -77,7 +77,8 @@ class VAE(BaseAutoencoder):
         Seeds initialisation, shuffling and sampling in training, and the
         Monte Carlo noise of :meth:`score_samples` and :meth:`log_likelihood`.
     verbose : int, default=0
-        Print a line of losses per epoch when positive.
+        0: silent. 1: a progress bar over the epochs, with the last loss (a
+        widget in a notebook). 2: a table of losses per epoch.
 
     Attributes
     ----------

@@ -57,6 +57,7 @@ def _run(*args):
                           capture_output=True, text=True, check=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_a_new_process_resumes_to_the_uninterrupted_result(digits, tmp_path):
     X = digits[0][:300]
     reference = DenoisingAutoencoder(8, corruption=MaskingNoise(0.3), max_iter=6, batch_size=64,
@@ -96,6 +97,7 @@ def test_a_checkpoint_of_another_fit_is_refused(digits, tmp_path):
         resumable_fit(StackedDAE(4, max_iter=1, random_state=0), X, tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["stacked", "sdac"])
 def test_a_stack_interrupted_in_its_second_layer_resumes_in_a_new_process(digits, tmp_path, model):
     X, y = digits[0][:300], digits[1][:300]

@@ -63,6 +63,7 @@ def test_fit_transform_twice_is_identical(small_digits):
     assert not np.allclose(Z1, Z3)
 
 
+@pytest.mark.slow
 def test_grid_search_n_jobs_2_scores_equal_n_jobs_1(small_digits):
     X, y = small_digits
     pipe = Pipeline(
@@ -468,11 +469,15 @@ def test_unfitted_errors(small_digits):
         est.encoder_
 
 
-def test_verbose_prints_one_line_per_epoch(small_digits, capsys):
+def test_verbose_1_shows_a_progress_bar_over_the_epochs_and_2_a_table(small_digits, capsys):
     DenoisingAutoencoder(n_components=4, max_iter=3, verbose=1, random_state=0).fit(small_digits[0])
-    out = capsys.readouterr().out
-    assert "train_loss" in out
-    assert len(re.findall(r"^\s+[123]\s", out, flags=re.M)) == 3
+    captured = capsys.readouterr()
+    assert "DenoisingAutoencoder" in captured.err and "3/3" in captured.err and "train_loss=" in captured.err
+    assert "train_loss" not in captured.out  # no table at verbose=1
+    DenoisingAutoencoder(n_components=4, max_iter=3, verbose=2, random_state=0).fit(small_digits[0])
+    captured = capsys.readouterr()
+    assert "train_loss" in captured.out and "3/3" not in captured.err
+    assert len(re.findall(r"^\s+[123]\s", captured.out, flags=re.M)) == 3  # a row per epoch
 
 
 # --------------------------------------------------------------------- GPU
@@ -505,10 +510,14 @@ def test_cuda_model_unpickles_on_cpu(small_digits, monkeypatch):
 def test_verbose_switched_on_between_partial_fits_prints(small_digits, capsys):
     est = DenoisingAutoencoder(n_components=4, random_state=0).partial_fit(small_digits[0])
     assert capsys.readouterr().out == ""
-    est.set_params(verbose=1).partial_fit(small_digits[0])
+    est.set_params(verbose=2).partial_fit(small_digits[0])
     assert "train_loss" in capsys.readouterr().out
+    est.set_params(verbose=1).partial_fit(small_digits[0])
+    captured = capsys.readouterr()
+    assert captured.out == "" and "1/1" in captured.err  # a bar for the one epoch, no table
     est.set_params(verbose=0).partial_fit(small_digits[0])
-    assert capsys.readouterr().out == ""
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
 
 
 def test_a_collapsed_code_is_a_convergence_warning(small_digits):

@@ -38,6 +38,7 @@ def _launch(tmp_path, world=2, die_after=0):
     return results
 
 
+@pytest.mark.slow
 def test_two_processes_match_single_process_training_with_the_same_global_batch(tmp_path):
     """Launched with torchrun: DistributedDataParallel over gloo, 2 CPU processes."""
     run = subprocess.run(
@@ -56,6 +57,7 @@ def test_two_processes_match_single_process_training_with_the_same_global_batch(
     np.testing.assert_allclose(Z0, single.transform(X), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_a_rank_that_dies_makes_the_others_fail_fast_with_a_clear_error(tmp_path):
     start = time.perf_counter()
     results = _launch(tmp_path, die_after=7)

@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_readme_quickstart_runs():
     readme = (ROOT / "README.md").read_text()
     block = re.search(r"```python\n(.*?)```", readme, flags=re.S).group(1)
@@ -26,9 +27,9 @@ def test_readme_test_command_is_what_ci_runs():
 
 
 @pytest.mark.slow
-def test_digits_example_prints_the_table_and_dae_beats_raw_pixels_on_masked_inputs():
+def test_digits_example_prints_the_table_and_dae_beats_raw_pixels_on_masked_inputs(tmp_path):
     out = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "digits_pipeline.py")],
+        [sys.executable, str(ROOT / "examples" / "digits_pipeline.py"), "--out", str(tmp_path)],
         capture_output=True, text=True, check=True, timeout=600,
     ).stdout
     rows = {}
@@ -42,3 +43,4 @@ def test_digits_example_prints_the_table_and_dae_beats_raw_pixels_on_masked_inpu
     assert raw[1] == pytest.approx(0.865, abs=0.01)  # the reference figure
     assert dae[1] > raw[1] + 0.02  # clearly above raw pixels on masked inputs
     assert dae[0] > 0.97  # and still good on clean inputs
+    assert (tmp_path / "digits_pipeline.png").stat().st_size > 10_000  # the figure

@@ -62,6 +62,7 @@ def test_dask_parallel_post_fit_transform_and_score():
     np.testing.assert_allclose(scores.compute(), ppf.estimator.score_samples(X), rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_grid_search_on_a_local_dask_cluster_matches_n_jobs_1():
     pytest.importorskip("dask_ml")
     distributed = pytest.importorskip("distributed")

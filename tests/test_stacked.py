@@ -227,3 +227,11 @@ def test_max_iter_zero_skips_pretraining_and_trains_the_same_network_from_scratc
     trained = StackedDAEClassifier(max_iter=0, **{**kw, "fine_tune_iter": 30, "lr": 3e-3}).fit(X[:1000], y[:1000])
     assert trained.score(X[1000:], y[1000:]) > 0.85 and trained.n_iter_ == 30
     StackedDAE(max_iter=0, **kw).fit(X[:300])  # the transformer accepts it too
+
+
+def test_a_stack_s_progress_bars_name_the_layer_in_training(small_digits, capsys):
+    StackedDAE(n_components=4, hidden_layer_sizes=(8,), max_iter=2, fine_tune_iter=3, verbose=1,
+               random_state=0).fit(small_digits[0])
+    err = capsys.readouterr().err
+    assert "layer 1/2 (64 -> 8)" in err and "layer 2/2 (8 -> 4)" in err and "fine-tuning" in err
+    assert err.count("2/2 [") == 2 and "3/3 [" in err  # each bar counts its own phase's epochs
