@@ -133,7 +133,7 @@ def test_bench_features_quick_run_writes_every_row(tmp_path):
         capture_output=True, text=True, check=True, timeout=600,
     ).stdout
     rows = json.loads(out.read_text())["rows"]
-    assert len(rows) == 2 * 9  # 2 datasets x (raw, PCA, RBM and 6 skae transformers)
+    assert len(rows) == 2 * 10  # 2 datasets x (raw, PCA, RBM, 6 skae transformers, a time-budget DAE)
     assert all(0 <= r["lr_accuracy"] <= 1 and 0 <= r["svc_accuracy"] <= 1 for r in rows)
     rbm = [r for r in rows if r["features"] == "BernoulliRBM(100)"]
     assert all(r["lr_minus_rbm"] == 0 for r in rbm) and all(r["fit_seconds"] > 0 for r in rbm)

@@ -32,7 +32,7 @@ FAST = dict(max_iter=5, random_state=0)
 # --------------------------------------------------------------- design card
 def test_design_card_pipeline_and_grid_searches(digits):
     X, y = digits[0][:400], digits[1][:400]
-    pipe = Pipeline([("dae", DenoisingAutoencoder(n_components=64, max_iter=20)), ("clf", SVC())])
+    pipe = Pipeline([("dae", DenoisingAutoencoder(n_components=64, max_iter=20, random_state=0)), ("clf", SVC())])
     pipe.fit(X, y)
     assert pipe.score(X, y) > 0.9
     assert pipe.named_steps["dae"].transform(X).shape == (400, 64)

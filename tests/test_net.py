@@ -139,3 +139,41 @@ def test_state_saved_on_cuda_loads_on_a_cpu_only_machine():
     )
     loaded.partial_fit(TensorData(X), epochs=1)  # and it trains on
     assert len(loaded.history) == 2
+
+
+def test_the_fast_epoch_records_what_skorchs_loop_records_with_no_per_batch_sync(monkeypatch):
+    """Without batch listeners the epoch keeps losses on the device (no .item() per batch);
+    with one, skorch's own loop runs. Both leave the same history and the same weights."""
+    from skorch.callbacks import Callback
+
+    class Listener(Callback):
+        def initialize(self):
+            self.batches = 0
+            return self
+
+        def on_batch_end(self, net, **kwargs):
+            self.batches += 1
+
+    X = torch.rand(30, 4, generator=torch.Generator().manual_seed(0))
+    torch.manual_seed(0)
+    fused = dict(optimizer__fused=True)  # (unfused Adam reads its step counts with .item())
+    fast = _net(max_epochs=3, train_split=TensorSplit(0.2, seed=0), seed=1, **fused)
+    torch.manual_seed(0)
+    listener = Listener()
+    slow = _net(max_epochs=3, train_split=TensorSplit(0.2, seed=0), seed=1, callbacks=[("listen", listener)], **fused)
+    assert fast._batch_listeners() is False and slow._batch_listeners() is True
+    items = []
+    original = torch.Tensor.item
+    monkeypatch.setattr(torch.Tensor, "item", lambda t: items.append(1) or original(t))
+    fast.fit(TensorData(X))
+    assert items == []  # no host sync per batch
+    slow.fit(TensorData(X))
+    assert len(items) == listener.batches == 3 * (3 + 1)  # skorch's loop: 3 train + 1 valid batch an epoch
+    for key in ("train_loss", "valid_loss", "train_batch_count", "valid_batch_count"):
+        assert fast.history[:, key] == slow.history[:, key]
+    for prefix in ("train", "valid"):
+        assert fast.history[:, "batches", :, f"{prefix}_loss"] == slow.history[:, "batches", :, f"{prefix}_loss"]
+        sizes = fast.history[:, "batches", :, f"{prefix}_batch_size"]
+        assert sizes == slow.history[:, "batches", :, f"{prefix}_batch_size"]
+    for a, b in zip(fast.module_.parameters(), slow.module_.parameters()):
+        assert torch.equal(a, b)
