@@ -38,7 +38,15 @@ import torch
 from torch import nn
 
 import skae
-from skae import VAE, DVAE, ContractiveAE, DenoisingAutoencoder, MaskingNoise, SparseAE, StackedDAE
+from skae import (
+    DVAE,
+    VAE,
+    ContractiveAE,
+    DenoisingAutoencoder,
+    MaskingNoise,
+    SparseAE,
+    StackedDAE,
+)
 from skae.datasets import load_digits_unit
 
 

@@ -18,9 +18,8 @@ Exits non-zero when any output differs.
 import argparse
 import hashlib
 import json
-import sys
-
 import os
+import sys
 import tempfile
 
 import numpy as np
