@@ -7,14 +7,16 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder
+from ._custom import CUSTOM_CONSTRAINTS, CustomModulesMixin
 from ._params import MLP_CONSTRAINTS
 from .losses import ContractivePenalty, jacobian_frobenius_sq
+from ._modular import ContractiveModularAutoencoder
 from .modules import ContractiveAutoencoder
 
 __all__ = ["ContractiveAE"]
 
 
-class ContractiveAE(BaseAutoencoder):
+class ContractiveAE(CustomModulesMixin, BaseAutoencoder):
     """Contractive autoencoder: reconstruction + λ ‖J_f(x)‖²_F.
 
     The encoder is penalised by the squared Frobenius norm of its Jacobian at
@@ -61,6 +63,19 @@ class ContractiveAE(BaseAutoencoder):
         loss, as in ``MLPClassifier``) has not improved by a relative ``tol``.
     tol : float, default=1e-4
         Relative improvement of the monitored loss that counts.
+    encoder : type or None, default=None
+        ``None``: the MLP of ``hidden_layer_sizes``. Or a ``torch.nn.Module``
+        class mapping rows (shaped by ``input_shape``) to codes of width
+        ``n_components``; built in ``fit`` with the ``encoder__*`` parameters
+        plus ``n_features``, ``n_components`` and ``input_shape`` when its
+        ``__init__`` takes them (e.g. :class:`skae.modules.ConvEncoder`).
+    decoder : type or None, default=None
+        Likewise for the decoder (codes to reconstructions, before the output
+        activation); ``None``: the mirrored MLP.
+    input_shape : tuple of int or None, default=None
+        With custom modules: the shape each row is viewed in, e.g. ``(1, 40)``
+        for a signal or ``(1, 8, 8)`` for an image; the reconstruction is
+        flattened back.
     device : str or torch.device, default="auto"
         ``"auto"``: CUDA when available, else CPU; or any torch device string.
     random_state : int, RandomState instance or None, default=None
@@ -69,6 +84,10 @@ class ContractiveAE(BaseAutoencoder):
     verbose : int, default=0
         0: silent. 1: a progress bar over the epochs, with the last loss (a
         widget in a notebook). 2: a table of losses per epoch.
+    **module_params : dict
+        ``encoder__<arg>`` / ``decoder__<arg>``: arguments of the module
+        classes (settable with ``set_params`` and searchable with
+        ``GridSearchCV``).
 
     Attributes
     ----------
@@ -116,12 +135,14 @@ class ContractiveAE(BaseAutoencoder):
     """
 
     _parameter_constraints = {
+        **CUSTOM_CONSTRAINTS,
         **BaseAutoencoder._parameter_constraints,
         **MLP_CONSTRAINTS,
         "contraction": [Interval(Real, 0, None, closed="left")],
     }
     _feature_prefix = "contractiveae"
     _module_class = ContractiveAutoencoder
+    _modular_class = ContractiveModularAutoencoder
 
     def __init__(
         self,
@@ -139,9 +160,13 @@ class ContractiveAE(BaseAutoencoder):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        encoder=None,
+        decoder=None,
+        input_shape=None,
         device="auto",
         random_state=None,
         verbose=0,
+        **module_params,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -158,7 +183,11 @@ class ContractiveAE(BaseAutoencoder):
         self.tol = tol
         self.device = device
         self.random_state = random_state
+        self.encoder = encoder
+        self.decoder = decoder
+        self.input_shape = input_shape
         self.verbose = verbose
+        self._store_routed(module_params)
 
     def _objective(self):
         return {**super()._objective(), "criterion__penalty": ContractivePenalty(float(self.contraction))}

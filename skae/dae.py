@@ -1,13 +1,14 @@
 """The denoising autoencoder of Vincent et al. (2008, 2010)."""
 
 from ._base import BaseAutoencoder
+from ._custom import CUSTOM_CONSTRAINTS, CustomModulesMixin
 from ._params import CORRUPTION, MLP_CONSTRAINTS, CorruptionParamMixin
 from .corruption import MaskingNoise
 
 __all__ = ["DenoisingAutoencoder"]
 
 
-class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
+class DenoisingAutoencoder(CustomModulesMixin, CorruptionParamMixin, BaseAutoencoder):
     """Denoising autoencoder: reconstruct clean x from a corrupted x̃.
 
     Each training batch is corrupted by ``corruption`` (masking noise by
@@ -58,6 +59,19 @@ class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
         loss, as in ``MLPClassifier``) has not improved by a relative ``tol``.
     tol : float, default=1e-4
         Relative improvement of the monitored loss that counts.
+    encoder : type or None, default=None
+        ``None``: the MLP of ``hidden_layer_sizes``. Or a ``torch.nn.Module``
+        class mapping rows (shaped by ``input_shape``) to codes of width
+        ``n_components``; built in ``fit`` with the ``encoder__*`` parameters
+        plus ``n_features``, ``n_components`` and ``input_shape`` when its
+        ``__init__`` takes them (e.g. :class:`skae.modules.ConvEncoder`).
+    decoder : type or None, default=None
+        Likewise for the decoder (codes to reconstructions, before the output
+        activation); ``None``: the mirrored MLP.
+    input_shape : tuple of int or None, default=None
+        With custom modules: the shape each row is viewed in, e.g. ``(1, 40)``
+        for a signal or ``(1, 8, 8)`` for an image; the reconstruction is
+        flattened back.
     device : str or torch.device, default="auto"
         ``"auto"``: CUDA when available, else CPU; or any torch device string.
     random_state : int, RandomState instance or None, default=None
@@ -67,6 +81,10 @@ class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
     verbose : int, default=0
         0: silent. 1: a progress bar over the epochs, with the last loss (a
         widget in a notebook). 2: a table of losses per epoch.
+    **module_params : dict
+        ``encoder__<arg>`` / ``decoder__<arg>``: arguments of the module
+        classes (settable with ``set_params`` and searchable with
+        ``GridSearchCV``).
 
     Attributes
     ----------
@@ -123,6 +141,7 @@ class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
     """
 
     _parameter_constraints = {
+        **CUSTOM_CONSTRAINTS,
         **BaseAutoencoder._parameter_constraints,
         **MLP_CONSTRAINTS,
         "corruption": CORRUPTION,
@@ -145,9 +164,13 @@ class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        encoder=None,
+        decoder=None,
+        input_shape=None,
         device="auto",
         random_state=None,
         verbose=0,
+        **module_params,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -164,4 +187,8 @@ class DenoisingAutoencoder(CorruptionParamMixin, BaseAutoencoder):
         self.tol = tol
         self.device = device
         self.random_state = random_state
+        self.encoder = encoder
+        self.decoder = decoder
+        self.input_shape = input_shape
         self.verbose = verbose
+        self._store_routed(module_params)

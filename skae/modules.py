@@ -327,3 +327,10 @@ class VariationalAutoencoder(nn.Module):
             return None
         return torch.logaddexp(self.log_var, torch.tensor(math.log(self.min_variance), dtype=self.log_var.dtype,
                                                           device=self.log_var.device))
+
+
+# The assembled and convolutional modules of the estimators' encoder= / decoder=
+# parameters; _modular builds on the classes above, so it is imported last.
+from ._modular import ConvDecoder, ConvEncoder, ModularAutoencoder  # noqa: E402
+
+__all__ += ["ConvDecoder", "ConvEncoder", "ModularAutoencoder"]

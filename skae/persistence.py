@@ -65,6 +65,8 @@ def _encode(value, name):
         return float(value)
     if isinstance(value, torch.device):
         return str(value)
+    if isinstance(value, type) and issubclass(value, torch.nn.Module):  # encoder= / decoder=
+        return {"__module_class__": _class_path(value)}
     if isinstance(value, (tuple, list)):
         items = [_encode(v, name) for v in value]
         return {"__tuple__": items} if isinstance(value, tuple) else items
@@ -84,29 +86,57 @@ def _encode(value, name):
     )
 
 
-def _decode(value):
+def _class_path(cls):
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _trusted_classes(trusted):
+    """{import path: class} of skae's own module classes and the user's ``trusted`` ones."""
+    from ._modular import ConvDecoder, ConvEncoder
+
+    classes = {}
+    for cls in (ConvEncoder, ConvDecoder, *trusted):
+        if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+            raise TypeError(f"trusted must list torch.nn.Module classes, got {cls!r}.")
+        classes[_class_path(cls)] = cls
+    return classes
+
+
+def _decode(value, trusted):
     if isinstance(value, list):
-        return [_decode(v) for v in value]
+        return [_decode(v, trusted) for v in value]
     if not isinstance(value, dict):
         return value
+    if "__module_class__" in value:  # looked up among the trusted classes: nothing is imported
+        path = str(value["__module_class__"])
+        if path not in trusted:
+            raise _Untrusted(
+                f"the model uses the module class {path!r}, which is not trusted; if you trust it, "
+                f"load with skae.load(path, trusted=[{path.rsplit('.', 1)[-1]}]). No code was imported or run"
+            )
+        return trusted[path]
     if "__tuple__" in value:
-        return tuple(_decode(v) for v in value["__tuple__"])
+        return tuple(_decode(v, trusted) for v in value["__tuple__"])
     if "__corruption__" in value:
         name = value["__corruption__"]
         if name not in _CORRUPTIONS:
             raise ValueError(f"Unknown corruption class {name!r} in the model file.")
-        return getattr(_corruption, name)(**_decode(value["params"]))
+        return getattr(_corruption, name)(**_decode(value["params"], trusted))
     if "__array__" in value:
         if value["dtype"] == "object-str":
-            items = _decode(value["__array__"])
+            items = _decode(value["__array__"], trusted)
             if not all(isinstance(v, str) for v in items):
                 raise ValueError("A string array in the model file holds non-strings.")
             return np.asarray(items, dtype=object)
         dtype = np.dtype(value["dtype"])
         if dtype.kind not in "biufUS":
             raise ValueError(f"Unsupported array dtype {dtype} in the model file.")
-        return np.asarray(_decode(value["__array__"]), dtype=dtype)
-    return {k: _decode(v) for k, v in value.items()}
+        return np.asarray(_decode(value["__array__"], trusted), dtype=dtype)
+    return {k: _decode(v, trusted) for k, v in value.items()}
+
+
+class _Untrusted(ValueError):
+    """A model file names a module class that the caller did not trust."""
 
 
 def _sha256(data):
@@ -187,7 +217,7 @@ def _reject(path, why):
     raise ValueError(f"{os.fspath(path)!r} is not a valid skae model file: {why}.")
 
 
-def load(path, device=None):
+def load(path, device=None, *, trusted=()):
     """Load an estimator saved with :func:`save`; never unpickles.
 
     Parameters
@@ -198,6 +228,11 @@ def load(path, device=None):
         Where to put the model; ``None`` uses the saved estimator's ``device``
         parameter (``"auto"``: CUDA when available, else CPU). A model trained
         on CUDA loads on a CPU-only machine.
+    trusted : sequence of torch.nn.Module classes, default=()
+        Module classes the model's ``encoder`` / ``decoder`` may name, besides
+        skae's own. The file stores a class by its import path; it is matched
+        against these classes and never imported, so a file naming any other
+        class is refused with an error that names it.
 
     Returns
     -------
@@ -265,11 +300,14 @@ def load(path, device=None):
         if _sha256(_tensor_bytes(t)) != info["sha256"]:
             _reject(path, f"tensor {key!r} does not match its hash")
 
+    trusted = _trusted_classes(trusted)
     try:
-        params = _decode(meta["params"])
-        fitted = _decode(meta["fitted"])
+        params = _decode(meta["params"], trusted)
+        fitted = _decode(meta["fitted"], trusted)
         estimator = cls(**params)
         estimator._validate_params()
+    except _Untrusted as exc:
+        _reject(path, str(exc))
     except (TypeError, ValueError, KeyError) as exc:
         _reject(path, f"bad parameters ({exc})")
     if device is not None:

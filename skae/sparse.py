@@ -5,13 +5,14 @@ from numbers import Real
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseAutoencoder
+from ._custom import CUSTOM_CONSTRAINTS, CustomModulesMixin
 from ._params import MLP_CONSTRAINTS
 from .losses import SPARSITY_PENALTIES, SparsityPenalty
 
 __all__ = ["SparseAE"]
 
 
-class SparseAE(BaseAutoencoder):
+class SparseAE(CustomModulesMixin, BaseAutoencoder):
     """Sparse autoencoder: reconstruction + ``sparsity`` · Ω(h).
 
     ``sparsity_penalty="l1"``: ``Ω(h) = Σ_j |h_j|``, averaged over the batch. This is
@@ -60,6 +61,19 @@ class SparseAE(BaseAutoencoder):
         loss, as in ``MLPClassifier``) has not improved by a relative ``tol``.
     tol : float, default=1e-4
         Relative improvement of the monitored loss that counts.
+    encoder : type or None, default=None
+        ``None``: the MLP of ``hidden_layer_sizes``. Or a ``torch.nn.Module``
+        class mapping rows (shaped by ``input_shape``) to codes of width
+        ``n_components``; built in ``fit`` with the ``encoder__*`` parameters
+        plus ``n_features``, ``n_components`` and ``input_shape`` when its
+        ``__init__`` takes them (e.g. :class:`skae.modules.ConvEncoder`).
+    decoder : type or None, default=None
+        Likewise for the decoder (codes to reconstructions, before the output
+        activation); ``None``: the mirrored MLP.
+    input_shape : tuple of int or None, default=None
+        With custom modules: the shape each row is viewed in, e.g. ``(1, 40)``
+        for a signal or ``(1, 8, 8)`` for an image; the reconstruction is
+        flattened back.
     device : str or torch.device, default="auto"
         ``"auto"``: CUDA when available, else CPU; or any torch device string.
     random_state : int, RandomState instance or None, default=None
@@ -68,6 +82,10 @@ class SparseAE(BaseAutoencoder):
     verbose : int, default=0
         0: silent. 1: a progress bar over the epochs, with the last loss (a
         widget in a notebook). 2: a table of losses per epoch.
+    **module_params : dict
+        ``encoder__<arg>`` / ``decoder__<arg>``: arguments of the module
+        classes (settable with ``set_params`` and searchable with
+        ``GridSearchCV``).
 
     Attributes
     ----------
@@ -114,6 +132,7 @@ class SparseAE(BaseAutoencoder):
     """
 
     _parameter_constraints = {
+        **CUSTOM_CONSTRAINTS,
         **BaseAutoencoder._parameter_constraints,
         **MLP_CONSTRAINTS,
         "sparsity": [Interval(Real, 0, None, closed="left")],
@@ -140,9 +159,13 @@ class SparseAE(BaseAutoencoder):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        encoder=None,
+        decoder=None,
+        input_shape=None,
         device="auto",
         random_state=None,
         verbose=0,
+        **module_params,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -161,7 +184,11 @@ class SparseAE(BaseAutoencoder):
         self.tol = tol
         self.device = device
         self.random_state = random_state
+        self.encoder = encoder
+        self.decoder = decoder
+        self.input_shape = input_shape
         self.verbose = verbose
+        self._store_routed(module_params)
 
     def _check_params(self):
         super()._check_params()
