@@ -8,9 +8,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder
 from ._custom import CUSTOM_CONSTRAINTS, CustomModulesMixin
+from ._modular import ContractiveModularAutoencoder
 from ._params import MLP_CONSTRAINTS
 from .losses import ContractivePenalty, jacobian_frobenius_sq
-from ._modular import ContractiveModularAutoencoder
 from .modules import ContractiveAutoencoder
 
 __all__ = ["ContractiveAE"]
