@@ -94,10 +94,10 @@ class CustomModulesMixin:
                              f"{n_features} features.")
         return tuple(int(s) for s in shape)
 
-    def _build(self, name, n_features):
+    def _build(self, name, n_features, n_components=None):
         cls = getattr(self, name)
         kwargs = self._routed(name)
-        known = {"n_features": n_features, "n_components": int(self.n_components),
+        known = {"n_features": n_features, "n_components": int(n_components or self.n_components),
                  "input_shape": self._input_shape(n_features)}
         signature = inspect.signature(cls)
         takes_any = any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values())
@@ -109,26 +109,35 @@ class CustomModulesMixin:
         except TypeError as exc:
             raise TypeError(f"{name}={cls.__name__} could not be built with {sorted(kwargs)}: {exc}") from exc
 
+    def _custom_parts(self, n_features, encoder_width=None):
+        """``(encoder, decoder, input_shape)``: the custom modules built, ``None`` for MLP parts."""
+        encoder = None if self.encoder is None else self._build("encoder", n_features, encoder_width)
+        decoder = None if self.decoder is None else self._build("decoder", n_features)
+        return encoder, decoder, self._input_shape(n_features)
+
+    def _check_shapes(self, module, n_features):
+        names = {part: (f"{part}={getattr(self, part).__name__}" if getattr(self, part) is not None
+                        else f"the MLP {part}") for part in ("encoder", "decoder")}
+        shape = self._input_shape(n_features)
+        names["shape"] = f" (rows reshaped to {shape})" if shape is not None else ""
+        check_shapes(module, n_features, int(self.n_components), names)
+        return module
+
     def _module(self, n_features):
         """The MLP, or a :class:`~skae.modules.ModularAutoencoder` around the custom classes."""
         if not self._custom_modules():
             return super()._module(n_features)
-        shape = self._input_shape(n_features)
+        encoder, decoder, shape = self._custom_parts(n_features)
         sizes = [n_features, *self._hidden_sizes(), int(self.n_components)]
-        encoder = mlp(sizes, self.activation) if self.encoder is None else self._build("encoder", n_features)
-        if self.decoder is None:
+        if encoder is None:
+            encoder = mlp(sizes, self.activation)
+        if decoder is None:
             decoder = nn.Sequential(mlp(sizes[::-1], self.activation, final_activation=False))
             if shape is not None:  # flat MLP output, viewed in the input's shape for the flattening
                 decoder.append(Reshape(shape))
-        else:
-            decoder = self._build("decoder", n_features)
         module = self._modular_class(encoder, decoder, output_activation=RECONSTRUCTION_LOSSES[self.loss_],
                                      input_shape=shape, reshape_input=self.encoder is not None)
-        names = {part: (f"{part}={getattr(self, part).__name__}" if getattr(self, part) is not None
-                        else f"the MLP {part}") for part in ("encoder", "decoder")}
-        names["shape"] = f" (rows reshaped to {shape})" if shape is not None else ""
-        check_shapes(module, n_features, int(self.n_components), names)
-        return module
+        return self._check_shapes(module, n_features)
 
     def _initialise(self, module, generator):
         """Custom modules: their own default initialisation, seeded from ``generator``."""

@@ -16,7 +16,7 @@ from .losses import jacobian_frobenius_sq
 from .modules import Decoder, make_activation
 
 __all__ = ["Reshape", "FlattenTrailing", "ModularAutoencoder", "ContractiveModularAutoencoder",
-           "ConvEncoder", "ConvDecoder"]
+           "PosteriorEncoder", "ConvEncoder", "ConvDecoder"]
 
 
 class Reshape(nn.Module):
@@ -86,6 +86,43 @@ class ContractiveModularAutoencoder(ModularAutoencoder):
     def forward(self, x):  # (B, D) -> ((B, D), (B, H), (B,))
         code = self.encoder(x)
         return self.decoder.preactivation(code), code, jacobian_frobenius_sq(self.encoder, x, code)
+
+
+class PosteriorEncoder(nn.Module):
+    """A custom VAE encoder's output as posterior parameters ``(mu, log_var)``.
+
+    The wrapped module returns either the pair ``(mu, log_var)``, each of
+    shape ``(B, n_components)``, or one tensor of shape ``(B, 2 n_components)``
+    (the mean, then the log-variance), as :class:`ConvEncoder` does when it
+    is built with twice the latent width.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    n_components : int
+        Latent width.
+    input_shape : tuple of int or None, default=None
+        Rows are reshaped to it before ``module``.
+    """
+
+    def __init__(self, module, n_components, input_shape=None):
+        super().__init__()
+        self.module = module if input_shape is None else nn.Sequential(Reshape(input_shape), module)
+        self.n_components = int(n_components)
+
+    def forward(self, x):
+        out = self.module(x)
+        h = self.n_components
+        if isinstance(out, torch.Tensor) and out.shape[-1] == 2 * h:
+            return out[..., :h], out[..., h:]
+        if isinstance(out, (tuple, list)) and len(out) == 2 and all(
+                isinstance(o, torch.Tensor) and o.shape[-1] == h for o in out):
+            return tuple(out)
+        got = (tuple(out.shape) if isinstance(out, torch.Tensor)
+               else [tuple(getattr(o, "shape", ())) for o in out] if isinstance(out, (tuple, list)) else type(out))
+        raise ValueError(f"a VAE encoder must return posterior parameters: (mu, log_var), each of shape "
+                         f"(n_samples, n_components={h}), or one tensor of shape (n_samples, 2 * n_components = "
+                         f"{2 * h}); got {got}.")
 
 
 def _conv_sizes(input_shape, channels, kernel_size):
@@ -169,6 +206,8 @@ def check_shapes(module, n_features, n_components, names):
     with torch.no_grad():
         try:
             code = module.encoder(x)
+            if isinstance(module.encoder, PosteriorEncoder):
+                code = code[0]  # the posterior mean: what transform gives and the decoder reads
         except Exception as exc:
             raise ValueError(f"{names['encoder']} failed on a batch of shape {tuple(x.shape)}"
                              f"{names['shape']}: {type(exc).__name__}: {exc}") from exc

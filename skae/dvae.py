@@ -68,6 +68,19 @@ class DVAE(CorruptionParamMixin, VAE):
         loss, as in ``MLPClassifier``) has not improved by a relative ``tol``.
     tol : float, default=1e-4
         Relative improvement of the monitored loss that counts.
+    encoder : type or None, default=None
+        ``None``: the MLP of ``hidden_layer_sizes``. Or a ``torch.nn.Module``
+        class giving the posterior parameters: ``(mu, log_var)``, each of
+        shape (n_samples, n_components), or one tensor of shape (n_samples,
+        2 * n_components). It is built in ``fit`` with the ``encoder__*``
+        parameters plus ``n_features``, ``n_components`` (passed as
+        2 * n_components, so :class:`skae.modules.ConvEncoder` fits) and
+        ``input_shape`` when its ``__init__`` takes them.
+    decoder : type or None, default=None
+        Likewise for the decoder (latent codes to logits or means).
+    input_shape : tuple of int or None, default=None
+        With custom modules: the shape each row is viewed in (e.g.
+        ``(1, 28, 28)``); the decoder's output is flattened back.
     device : str or torch.device, default="auto"
         ``"auto"``: CUDA when available, else CPU; or any torch device string.
     random_state : int, RandomState instance or None, default=None
@@ -76,6 +89,10 @@ class DVAE(CorruptionParamMixin, VAE):
     verbose : int, default=0
         0: silent. 1: a progress bar over the epochs, with the last loss (a
         widget in a notebook). 2: a table of losses per epoch.
+    **module_params : dict
+        ``encoder__<arg>`` / ``decoder__<arg>``: arguments of the module
+        classes (settable with ``set_params`` and searchable with
+        ``GridSearchCV``).
 
     Attributes
     ----------
@@ -152,9 +169,13 @@ class DVAE(CorruptionParamMixin, VAE):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        encoder=None,
+        decoder=None,
+        input_shape=None,
         device="auto",
         random_state=None,
         verbose=0,
+        **module_params,
     ):
         super().__init__(
             n_components=n_components,
@@ -172,9 +193,13 @@ class DVAE(CorruptionParamMixin, VAE):
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,
             tol=tol,
+            encoder=encoder,
+            decoder=decoder,
+            input_shape=input_shape,
             device=device,
             random_state=random_state,
             verbose=verbose,
+            **module_params,
         )
         self.corruption = corruption
         self.n_corruptions = n_corruptions

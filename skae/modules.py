@@ -280,6 +280,10 @@ class VariationalAutoencoder(nn.Module):
         Floor of the Gaussian decoder's variance: without one, a feature the
         decoder predicts exactly (a constant column) drives its variance, and
         the likelihood, towards infinity.
+    encoder, decoder : torch.nn.Module or None, default=None
+        Custom modules instead of the MLPs (see :class:`PosteriorEncoder`).
+    input_shape : tuple of int or None, default=None
+        The shape rows are viewed in by a custom encoder, and flattened back from.
 
     Notes
     -----
@@ -289,14 +293,21 @@ class VariationalAutoencoder(nn.Module):
     """
 
     def __init__(self, n_features, n_components, hidden_layer_sizes=(256,), activation="relu",
-                 likelihood="bernoulli", min_variance=1e-3):
+                 likelihood="bernoulli", min_variance=1e-3, encoder=None, decoder=None, input_shape=None):
         super().__init__()
         self.likelihood = likelihood
         self.min_variance = min_variance
-        self.encoder = GaussianEncoder(n_features, n_components, hidden_layer_sizes, activation)
+        if encoder is None:
+            self.encoder = GaussianEncoder(n_features, n_components, hidden_layer_sizes, activation)
+        else:  # a custom module giving (mu, log_var) or one (B, 2 n_components) tensor
+            self.encoder = PosteriorEncoder(encoder, n_components, input_shape)
         sizes = [n_components, *reversed(hidden_layer_sizes), n_features]
+        if decoder is None:
+            decoder = mlp(sizes, activation, final_activation=False)
+        elif input_shape is not None:
+            decoder = nn.Sequential(decoder, FlattenTrailing(len(input_shape)))
         output = "sigmoid" if likelihood == "bernoulli" else "identity"
-        self.decoder = Decoder(mlp(sizes, activation, final_activation=False), make_activation(output))
+        self.decoder = Decoder(decoder, make_activation(output))
         if likelihood == "gaussian":
             self.log_var = nn.Parameter(torch.zeros(n_features))
         else:
@@ -331,6 +342,6 @@ class VariationalAutoencoder(nn.Module):
 
 # The assembled and convolutional modules of the estimators' encoder= / decoder=
 # parameters; _modular builds on the classes above, so it is imported last.
-from ._modular import ConvDecoder, ConvEncoder, ModularAutoencoder  # noqa: E402
+from ._modular import ConvDecoder, ConvEncoder, FlattenTrailing, ModularAutoencoder, PosteriorEncoder  # noqa: E402
 
-__all__ += ["ConvDecoder", "ConvEncoder", "ModularAutoencoder"]
+__all__ += ["ConvDecoder", "ConvEncoder", "ModularAutoencoder", "PosteriorEncoder"]

@@ -1,17 +1,15 @@
 """The variational autoencoder (Kingma & Welling, 2014; Burda et al., 2016)."""
 
-import hashlib
 from numbers import Integral, Real
 
-import numpy as np
-import torch
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder
+from ._custom import CUSTOM_CONSTRAINTS, CustomModulesMixin
 from ._params import _in_unit_interval
-from ._utils import check_X_for_loss, draw_seeds
-from .losses import LIKELIHOODS, OBJECTIVES, VariationalLoss, variational_bound
+from ._utils import draw_seeds
+from ._variational import VariationalInferenceMixin
+from .losses import LIKELIHOODS, OBJECTIVES, VariationalLoss
 from .modules import ACTIVATIONS, VariationalAutoencoder
 
 __all__ = ["VAE"]
@@ -19,7 +17,7 @@ __all__ = ["VAE"]
 _LIKELIHOOD_LOSS = {"bernoulli": "cross_entropy", "gaussian": "squared_error"}
 
 
-class VAE(BaseAutoencoder):
+class VAE(CustomModulesMixin, VariationalInferenceMixin, BaseAutoencoder):
     """Variational autoencoder with a Gaussian encoder and a Bernoulli or Gaussian decoder.
 
     q(z|x) = N(μ(x), diag σ²(x)), prior p(z) = N(0, I), decoder p(x|z) Bernoulli
@@ -71,6 +69,19 @@ class VAE(BaseAutoencoder):
         loss, as in ``MLPClassifier``) has not improved by a relative ``tol``.
     tol : float, default=1e-4
         Relative improvement of the monitored loss that counts.
+    encoder : type or None, default=None
+        ``None``: the MLP of ``hidden_layer_sizes``. Or a ``torch.nn.Module``
+        class giving the posterior parameters: ``(mu, log_var)``, each of
+        shape (n_samples, n_components), or one tensor of shape (n_samples,
+        2 * n_components). It is built in ``fit`` with the ``encoder__*``
+        parameters plus ``n_features``, ``n_components`` (passed as
+        2 * n_components, so :class:`skae.modules.ConvEncoder` fits) and
+        ``input_shape`` when its ``__init__`` takes them.
+    decoder : type or None, default=None
+        Likewise for the decoder (latent codes to logits or means).
+    input_shape : tuple of int or None, default=None
+        With custom modules: the shape each row is viewed in (e.g.
+        ``(1, 28, 28)``); the decoder's output is flattened back.
     device : str or torch.device, default="auto"
         ``"auto"``: CUDA when available, else CPU; or any torch device string.
     random_state : int, RandomState instance or None, default=None
@@ -79,6 +90,10 @@ class VAE(BaseAutoencoder):
     verbose : int, default=0
         0: silent. 1: a progress bar over the epochs, with the last loss (a
         widget in a notebook). 2: a table of losses per epoch.
+    **module_params : dict
+        ``encoder__<arg>`` / ``decoder__<arg>``: arguments of the module
+        classes (settable with ``set_params`` and searchable with
+        ``GridSearchCV``).
 
     Attributes
     ----------
@@ -138,6 +153,7 @@ class VAE(BaseAutoencoder):
 
     _parameter_constraints = {
         **BaseAutoencoder._parameter_constraints,
+        **CUSTOM_CONSTRAINTS,
         "activation": [StrOptions(set(ACTIVATIONS))],
         "likelihood": [StrOptions({"auto", *LIKELIHOODS})],
         "objective": [StrOptions(set(OBJECTIVES))],
@@ -165,9 +181,13 @@ class VAE(BaseAutoencoder):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        encoder=None,
+        decoder=None,
+        input_shape=None,
         device="auto",
         random_state=None,
         verbose=0,
+        **module_params,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -186,7 +206,11 @@ class VAE(BaseAutoencoder):
         self.tol = tol
         self.device = device
         self.random_state = random_state
+        self.encoder = encoder
+        self.decoder = decoder
+        self.input_shape = input_shape
         self.verbose = verbose
+        self._store_routed(module_params)
 
     # ------------------------------------------------------------- training
     def _validate_training_data(self, X, y=None):
@@ -203,14 +227,19 @@ class VAE(BaseAutoencoder):
         return X, None
 
     def _module(self, n_features):
-        return VariationalAutoencoder(
+        encoder = decoder = shape = None
+        if self._custom_modules():  # a custom encoder gives the mean and log-variance: 2 x n_components
+            encoder, decoder, shape = self._custom_parts(n_features, encoder_width=2 * int(self.n_components))
+        module = VariationalAutoencoder(
             n_features=n_features,
             n_components=self.n_components,
             hidden_layer_sizes=self._hidden_sizes(),
             activation=self.activation,
             likelihood=self.likelihood_,
             min_variance=float(self.min_variance),
+            encoder=encoder, decoder=decoder, input_shape=shape,
         )
+        return self._check_shapes(module, n_features) if self._custom_modules() else module
 
     def _objective(self):
         return {
@@ -237,103 +266,3 @@ class VAE(BaseAutoencoder):
 
     def _encode(self, module, xb):
         return module.encoder(xb)[0]  # the posterior mean
-
-    def _row_noise(self, xb, n_samples):
-        """ε of shape (K, B, H), each row's from a seed hashed from its bytes."""
-        rows = xb.detach().cpu().numpy()
-        eps = torch.empty((n_samples, len(rows), self.n_components), dtype=xb.dtype)
-        generator = torch.Generator()
-        key = self._score_seed_.to_bytes(8, "little")
-        for i, row in enumerate(rows):
-            digest = hashlib.blake2b(row.tobytes(), digest_size=8, key=key).digest()
-            generator.manual_seed(int.from_bytes(digest, "little") >> 1)
-            eps[:, i] = torch.randn((n_samples, self.n_components), generator=generator, dtype=xb.dtype)
-        return eps.to(xb.device)
-
-    def _bound(self, X, objective, n_samples):
-        check_is_fitted(self, "net_")
-        X = self._validate_X(X, reset=False)
-        check_X_for_loss(X, self.loss_)
-        # keep the memory of one chunk's K decoded samples bounded (~64 MB)
-        chunk = max(1, min(4096, (2**24) // max(1, n_samples * self.n_features_in_)))
-
-        def bound(module, xb):
-            out = []
-            for start in range(0, len(xb), chunk):
-                x = xb[start : start + chunk]
-                output = module(x, eps=self._row_noise(x, n_samples))
-                out.append(variational_bound(output, x, self.likelihood_, objective=objective))
-            return torch.cat(out)[:, None]
-
-        return self._map_rows(X, bound, 1)[:, 0]
-
-    def score_samples(self, X):
-        """Evidence lower bound (ELBO) of each sample, in nats (higher is better).
-
-        log p(x) ≥ E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)), estimated with
-        ``n_samples`` draws of z and the KL in closed form, on the clean input,
-        with β = 1 whatever the training β. Reproducible: the draws depend
-        only on each row and ``random_state``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        elbo : ndarray of shape (n_samples,)
-        """
-        return self._bound(X, "elbo", int(self.n_samples))
-
-    def log_likelihood(self, X, n_samples=1000):
-        """Importance-sampled estimate of log p(x) per sample, in nats.
-
-        The importance-weighted bound with K = ``n_samples`` draws from q(z|x)
-        (Burda et al., 2016): a lower bound that converges to log p(x) as K
-        grows, the "test NLL" that papers report (with the sign flipped).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        n_samples : int, default=1000
-            Importance samples per data point (processed in batches).
-
-        Returns
-        -------
-        log_px : ndarray of shape (n_samples,)
-        """
-        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        return self._bound(X, "iwae", int(n_samples))
-
-    def sample(self, n_samples=1, random_state=None):
-        """Draw new data from the model: z ~ N(0, I), then x ~ p(x|z).
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of samples.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the draws (torch's global random state is not used).
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, `n_features_in_`)
-            Binary (0/1) for a Bernoulli decoder; real for a Gaussian one.
-        """
-        check_is_fitted(self, "net_")
-        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        seed = draw_seeds(random_state, 1)[0]
-        generator = torch.Generator().manual_seed(seed)
-        module = self._inference_module(torch.float32)
-        with torch.no_grad():
-            z = torch.randn((n_samples, self.n_components), generator=generator)
-            output = module.decoder.preactivation(z.to(self.device_)).cpu()
-            if self.likelihood_ == "bernoulli":
-                u = torch.rand(output.shape, generator=generator)
-                x = (u < torch.sigmoid(output)).to(torch.float32)
-            else:
-                std = (0.5 * module.decoder_log_var().detach().cpu()).exp()
-                x = output + std * torch.randn(output.shape, generator=generator)
-        return x.numpy().astype(np.float64)

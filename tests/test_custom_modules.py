@@ -153,3 +153,34 @@ def test_save_and_load_custom_modules_only_when_trusted(small_digits, tmp_path):
     assert "skae_evil_module_xyz" not in sys.modules
     with pytest.raises(TypeError, match="trusted must list torch.nn.Module classes"):
         skae.load(tmp_path / "user.skae", trusted=["TinyEncoder"])
+
+
+class PairEncoder(nn.Module):
+    """Returns the posterior parameters as a pair."""
+
+    def __init__(self, n_features, n_components):
+        super().__init__()
+        self.mean = nn.Linear(n_features, n_components // 2)
+        self.log_var = nn.Linear(n_features, n_components // 2)
+
+    def forward(self, x):
+        return self.mean(x), self.log_var(x)
+
+
+def test_vae_and_dvae_take_custom_encoders_that_give_posterior_parameters(small_digits, tmp_path):
+    X = (small_digits[0] > 0.5).astype(np.float64)
+    vae = skae.VAE(4, encoder=ConvEncoder, decoder=ConvDecoder, input_shape=(1, 8, 8), encoder__channels=(4, 8),
+                   decoder__channels=(4, 8), max_iter=3, random_state=0).fit(X)
+    module = vae.net_.module_
+    assert module.encoder.module[1].code.out_features == 8  # ConvEncoder built with 2 x n_components
+    mu, log_var = module.encoder(torch.as_tensor(X[:5], dtype=torch.float32))
+    np.testing.assert_allclose(vae.transform(X[:5]), mu.detach().numpy(), atol=1e-6)  # codes: the mean (f64 vs f32)
+    assert np.isfinite(vae.score(X)) and vae.sample(2, random_state=0).shape == (2, 64)
+    skae.save(vae, tmp_path / "vae.skae")
+    np.testing.assert_array_equal(skae.load(tmp_path / "vae.skae").transform(X), vae.transform(X))
+
+    pair = skae.DVAE(4, encoder=PairEncoder, max_iter=2, random_state=0).fit(X)
+    assert pair.transform(X).shape == (300, 4)
+    assert clone(pair).get_params()["encoder"] is PairEncoder
+    with pytest.raises(ValueError, match="must return posterior parameters.*2 \\* n_components = 8.*\\(2, 4\\)"):
+        skae.VAE(4, encoder=TinyEncoder, encoder__n_components=4, max_iter=1).fit(X)
