@@ -6,6 +6,7 @@ from .contractive import ContractiveAE
 from .corruption import GaussianNoise, MaskingNoise, SaltAndPepperNoise
 from .dae import DenoisingAutoencoder
 from .dvae import DVAE
+from .impute import DenoisingImputer
 from .parallel import data_parallel
 from .persistence import load, save
 from .sparse import SparseAE
@@ -19,6 +20,7 @@ __all__ = [
     "ContractiveAE",
     "DVAE",
     "DenoisingAutoencoder",
+    "DenoisingImputer",
     "DivergenceError",
     "GaussianNoise",
     "MaskingNoise",

@@ -46,13 +46,14 @@ def _estimator_classes():
         VAE,
         ContractiveAE,
         DenoisingAutoencoder,
+        DenoisingImputer,
         SparseAE,
         StackedDAE,
         StackedDAEClassifier,
     )
 
     return {cls.__name__: cls for cls in (
-        DenoisingAutoencoder, StackedDAE, StackedDAEClassifier, ContractiveAE, SparseAE, VAE, DVAE)}
+        DenoisingAutoencoder, StackedDAE, StackedDAEClassifier, ContractiveAE, SparseAE, VAE, DVAE, DenoisingImputer)}
 
 
 # ------------------------------------------------------------------ encoding

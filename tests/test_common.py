@@ -15,6 +15,7 @@ from skae import (
     VAE,
     ContractiveAE,
     DenoisingAutoencoder,
+    DenoisingImputer,
     SparseAE,
     StackedDAE,
     StackedDAEClassifier,
@@ -31,6 +32,7 @@ ESTIMATORS = [
     SparseAE(sparsity_penalty="kl", activation="sigmoid", max_iter=10),
     VAE(max_iter=10),
     DVAE(max_iter=10, objective="iwae", n_samples=3, n_corruptions=2),
+    DenoisingImputer(max_iter=10),
 ]
 
 # check name -> reason, per estimator class. Empty: every check must pass.
