@@ -65,9 +65,11 @@ class DenoisingImputer(CorruptionParamMixin, TransformerMixin, TorchEstimator):
         Code width.
     hidden_layer_sizes : tuple of int, default=(256,)
         Encoder layers before the code; the decoder mirrors them.
-    corruption : corruption object, default=MaskingNoise(rate=0.2)
+    corruption : corruption object, default=MaskingNoise(rate=0.5)
         Training noise on the standardised inputs (masking sets entries to
-        the column mean).
+        the column mean). 0.5 was chosen on tables that the benchmark does not
+        report (iris, a low-rank and a redundant-feature synthetic table; MCAR
+        30%) against 0.2 and 0.35 and wider networks.
     activation : str, default="relu"
     tied_weights : bool, default=False
     loss : {"squared_error"}, default="squared_error"
@@ -144,7 +146,7 @@ class DenoisingImputer(CorruptionParamMixin, TransformerMixin, TorchEstimator):
         keep_empty_features=False,
         n_components=128,
         hidden_layer_sizes=(256,),
-        corruption=MaskingNoise(rate=0.2),
+        corruption=MaskingNoise(rate=0.5),
         activation="relu",
         tied_weights=False,
         loss="squared_error",
