@@ -138,3 +138,31 @@ def test_bench_features_quick_run_writes_every_row(tmp_path):
     rbm = [r for r in rows if r["features"] == "BernoulliRBM(100)"]
     assert all(r["lr_minus_rbm"] == 0 for r in rbm) and all(r["fit_seconds"] > 0 for r in rbm)
     assert "| StackedDAE |" in printed
+
+
+@pytest.mark.slow
+def test_bench_impute_quick_run_writes_every_cell(tmp_path):
+    out = tmp_path / "impute.json"
+    printed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_impute.py"), "--quick", "--out", str(out)],
+        capture_output=True, text=True, check=True, timeout=600,
+    ).stdout
+    rows = json.loads(out.read_text())["rows"]
+    assert len(rows) == 5 * 4 * 5  # tables x masks x imputers
+    assert all(r["rmse"] > 0 for r in rows)
+    mean_rows = [r for r in rows if r["imputer"] == "SimpleImputer(mean)"]
+    assert all(0.8 < r["rmse"] < 1.3 for r in mean_rows)  # standardised columns: the mean misses by ~1 sd
+    assert sum(r["lowest_rmse"] for r in rows) == 20 and "lowest mean RMSE in" in printed
+
+
+@pytest.mark.slow
+def test_bench_conv_quick_run(tmp_path):
+    pytest.importorskip("mnist1d")
+    out = tmp_path / "conv.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_conv.py"), "--quick", "--out", str(out)],
+        capture_output=True, text=True, check=True, timeout=600,
+    )
+    result = json.loads(out.read_text())
+    assert len(result["rows"]) == 2 * 3 and len(result["speed"]) == 2
+    assert all(r["ratio"] > 0 for r in result["speed"])
