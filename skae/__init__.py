@@ -7,6 +7,7 @@ from .corruption import GaussianNoise, MaskingNoise, SaltAndPepperNoise
 from .dae import DenoisingAutoencoder
 from .dvae import DVAE
 from .impute import DenoisingImputer
+from .outlier import AutoencoderOutlierDetector
 from .parallel import data_parallel
 from .persistence import load, save
 from .sparse import SparseAE
@@ -17,6 +18,7 @@ from .vae import VAE
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "AutoencoderOutlierDetector",
     "ContractiveAE",
     "DVAE",
     "DenoisingAutoencoder",

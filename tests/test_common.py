@@ -11,6 +11,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skae import (
+    AutoencoderOutlierDetector,
     DVAE,
     VAE,
     ContractiveAE,
@@ -33,6 +34,8 @@ ESTIMATORS = [
     VAE(max_iter=10),
     DVAE(max_iter=10, objective="iwae", n_samples=3, n_corruptions=2),
     DenoisingImputer(max_iter=10),
+    AutoencoderOutlierDetector(DenoisingAutoencoder(max_iter=10), random_state=0),
+    AutoencoderOutlierDetector(contamination=0.1, random_state=0),
 ]
 
 # check name -> reason, per estimator class. Empty: every check must pass.

@@ -1,0 +1,151 @@
+"""Anomaly detection with any skae model, in scikit-learn's outlier-detector API."""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .corruption import MaskingNoise
+from .dae import DenoisingAutoencoder
+
+__all__ = ["AutoencoderOutlierDetector"]
+
+#: "auto": a row is an outlier when its score lies this many robust standard deviations
+#: (1.4826 x the median absolute deviation) below the median training score.
+AUTO_THRESHOLD = 3.0
+
+
+class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
+    """Outlier detection from a skae model's ``score_samples`` (reconstruction loss or ELBO).
+
+    Follows scikit-learn's outlier conventions as :class:`~sklearn.ensemble.IsolationForest`
+    does: ``score_samples`` is higher for more normal rows, ``decision_function`` is
+    ``score_samples - offset_`` (negative for outliers) and ``predict`` gives +1 for
+    inliers and -1 for outliers.
+
+    Parameters
+    ----------
+    estimator : skae estimator or None, default=None
+        Any skae model with ``score_samples`` (``DenoisingAutoencoder``, ``VAE``, ...),
+        cloned and fitted on ``X``. ``None``: a ``DenoisingAutoencoder`` for
+        standardised tabular data: one ReLU layer of 64 units, a code of
+        ``min(32, max(2, n_features // 2))`` units, 20% masking noise, squared error.
+        Standardise the data first (e.g. in a ``Pipeline`` with ``StandardScaler``).
+    contamination : "auto" or float in (0, 0.5], default="auto"
+        The share of outliers expected in the training data: ``offset_`` is that
+        quantile of the training scores. ``"auto"``, a rule that needs no estimate:
+        a row is an outlier when its score is more than 3 robust standard
+        deviations (1.4826 × MAD) below the median training score.
+    random_state : int, RandomState instance or None, default=None
+        Passed to the estimator (when it takes one): the same value gives the same
+        scores.
+
+    Attributes
+    ----------
+    estimator_ : skae estimator
+        The fitted model.
+    offset_ : float
+        The threshold subtracted from ``score_samples`` in ``decision_function``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae import AutoencoderOutlierDetector, DenoisingAutoencoder
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(300, 4)) @ rng.normal(size=(4, 8))
+    >>> X = (X - X.mean(0)) / X.std(0)
+    >>> detector = AutoencoderOutlierDetector(contamination=0.05, random_state=0).fit(X)
+    >>> outliers = 4 * rng.uniform(-1, 1, size=(5, 8))
+    >>> detector.predict(np.vstack([X[:5], outliers])).tolist()
+    [1, 1, 1, 1, 1, -1, -1, -1, -1, -1]
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "score_samples"]), None],
+        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, estimator=None, contamination="auto", random_state=None):
+        self.estimator = estimator
+        self.contamination = contamination
+        self.random_state = random_state
+
+    def _default_estimator(self, n_features):
+        return DenoisingAutoencoder(
+            n_components=min(32, max(2, n_features // 2)), hidden_layer_sizes=(64,), activation="relu",
+            corruption=MaskingNoise(0.2), loss="squared_error",
+        )
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Fit the model on ``X`` and set ``offset_`` from its training scores.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        estimator = self._default_estimator(X.shape[1]) if self.estimator is None else clone(self.estimator)
+        if self.random_state is not None and "random_state" in estimator.get_params():
+            estimator.set_params(random_state=self.random_state)
+        self.estimator_ = estimator.fit(X)
+        scores = self.estimator_.score_samples(X)
+        if self.contamination == "auto":
+            median = np.median(scores)
+            spread = 1.4826 * np.median(np.abs(scores - median))
+            self.offset_ = float(median - AUTO_THRESHOLD * spread)
+        else:
+            self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
+        return self
+
+    def score_samples(self, X):
+        """The model's score of each row: higher is more normal.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self, "estimator_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self.estimator_.score_samples(X)
+
+    def decision_function(self, X):
+        """``score_samples(X) - offset_``: negative for outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """+1 for inliers, -1 for outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        return np.where(self.decision_function(X) < 0, -1, 1)

@@ -1,0 +1,78 @@
+"""AutoencoderOutlierDetector: scikit-learn's outlier API over any skae model."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skae import VAE, AutoencoderOutlierDetector, DenoisingAutoencoder
+
+FAST_DAE = DenoisingAutoencoder(4, max_iter=40, loss="squared_error", random_state=0)
+
+
+def data(n=400, n_out=20, d=10, seed=0):
+    """Inliers near a 3-D subspace; outliers uniform in the same box. Labels: +1 inlier, -1 outlier."""
+    rng = np.random.RandomState(seed)
+    inliers = rng.normal(size=(n, 3)) @ rng.normal(size=(3, d)) + 0.1 * rng.normal(size=(n, d))
+    scale = inliers.std(axis=0)
+    X = np.vstack([inliers, rng.uniform(-3, 3, size=(n_out, d)) * scale]) / scale
+    return X, np.r_[np.ones(n), -np.ones(n_out)]
+
+
+def test_scores_separate_outliers_and_follow_the_outlier_conventions():
+    X, y = data()
+    detector = AutoencoderOutlierDetector(FAST_DAE, contamination=0.05).fit(X)
+    scores = detector.score_samples(X)
+    assert roc_auc_score(y, scores) > 0.95  # higher is more normal
+    np.testing.assert_allclose(detector.decision_function(X), scores - detector.offset_)
+    labels = detector.predict(X)
+    assert set(labels) <= {-1, 1}
+    assert abs(np.mean(labels == -1) - 0.05) <= 1 / len(X)  # the training quantile
+    assert np.array_equal(detector.fit_predict(X), labels)
+    np.testing.assert_array_equal(scores, detector.estimator_.score_samples(X))
+
+
+def test_auto_contamination_is_a_robust_z_rule_on_the_training_scores():
+    X, y = data()
+    detector = AutoencoderOutlierDetector(FAST_DAE).fit(X)
+    train = detector.estimator_.score_samples(X)
+    median = np.median(train)
+    assert detector.offset_ == pytest.approx(median - 3 * 1.4826 * np.median(np.abs(train - median)))
+    flagged = detector.predict(X) == -1
+    # some uniform draws land near the inliers; the loss's right skew puts ~6% of inliers past 3 robust sd
+    assert flagged[y == -1].mean() > 0.7 and flagged[y == 1].mean() < 0.1
+
+
+def test_scores_are_reproducible_and_rows_are_scored_independently():
+    X, _ = data()
+    a = AutoencoderOutlierDetector(FAST_DAE, random_state=3).fit(X)
+    b = AutoencoderOutlierDetector(FAST_DAE, random_state=3).fit(X)
+    np.testing.assert_array_equal(a.score_samples(X), b.score_samples(X))
+    c = AutoencoderOutlierDetector(FAST_DAE, random_state=4).fit(X)
+    assert not np.array_equal(a.score_samples(X), c.score_samples(X))
+    np.testing.assert_array_equal(a.score_samples(X[:7]), a.score_samples(X)[:7])
+    vae = AutoencoderOutlierDetector(VAE(2, hidden_layer_sizes=(16,), max_iter=30), random_state=0).fit(X)
+    np.testing.assert_array_equal(vae.score_samples(X[5:9]), vae.score_samples(X)[5:9])  # per-row noise
+    assert roc_auc_score(data()[1], vae.score_samples(X)) > 0.9
+
+
+def test_grid_search_with_a_scorer_on_labelled_data():
+    X, y = data()
+    search = GridSearchCV(AutoencoderOutlierDetector(FAST_DAE, random_state=0),
+                          {"estimator__n_components": [2, 6]}, scoring="roc_auc",
+                          cv=StratifiedKFold(2, shuffle=True, random_state=0)).fit(X, y)
+    assert search.best_params_["estimator__n_components"] in (2, 6) and search.best_score_ > 0.8
+
+
+def test_the_default_model_and_bad_parameters():
+    X, y = data()
+    detector = AutoencoderOutlierDetector(random_state=0).fit(X)
+    assert detector.estimator_.n_components == 5 and detector.estimator_.hidden_layer_sizes == (64,)
+    assert roc_auc_score(y, detector.score_samples(X)) > 0.95
+    with pytest.raises(InvalidParameterError, match="contamination"):
+        AutoencoderOutlierDetector(contamination=0.7).fit(X)
+    with pytest.raises(InvalidParameterError, match="estimator"):
+        AutoencoderOutlierDetector(estimator="dae").fit(X)
+    with pytest.raises(ValueError, match="features"):
+        detector.score_samples(X[:, :3])
