@@ -11,9 +11,9 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skae import (
-    AutoencoderOutlierDetector,
     DVAE,
     VAE,
+    AutoencoderOutlierDetector,
     ContractiveAE,
     DenoisingAutoencoder,
     DenoisingImputer,
