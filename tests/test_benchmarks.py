@@ -166,3 +166,17 @@ def test_bench_conv_quick_run(tmp_path):
     result = json.loads(out.read_text())
     assert len(result["rows"]) == 2 * 3 and len(result["speed"]) == 2
     assert all(r["ratio"] > 0 for r in result["speed"])
+
+
+@pytest.mark.slow
+def test_bench_outliers_quick_run(tmp_path):
+    out = tmp_path / "outliers.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_outliers.py"), "--quick", "--out", str(out)],
+        capture_output=True, text=True, check=True, timeout=600,
+    )
+    rows = json.loads(out.read_text())["rows"]
+    sets = {r["set"] for r in rows}
+    assert sets == {"breast cancer", "wine", "digits", "blobs", "moons"}
+    assert all(0 <= r["roc_auc"] <= 1 for r in rows) and sum(r["first"] for r in rows) == 5
+    assert {"skae AOD (DAE, defaults)", "IsolationForest"} <= {r["detector"] for r in rows}
