@@ -70,10 +70,15 @@ def main():
     y_big = np.arange(5000) % 10
     kw = dict(max_iter=1, batch_size=128, random_state=0, device="cpu")
     sections = {
-        "small: digits 64-128-64, batch 32, 10 epochs, 1 thread": (1, {
-            "hand loop, fused Adam": lambda: hand_loop(X_digits, 128, 10, 32, fused=True),
-            "old skae DAE": lambda: dae(old, X_digits, 128, 10, 32),
-            "new skae DAE": lambda: dae(skae, X_digits, 128, 10, 32),
+        "small: digits 64-128-64, batch 64, 10 epochs, 1 thread": (1, {
+            "hand loop, fused Adam": lambda: hand_loop(X_digits, 128, 10, 64, fused=True),
+            "old skae DAE": lambda: dae(old, X_digits, 128, 10, 64),
+            "new skae DAE": lambda: dae(skae, X_digits, 128, 10, 64),
+        }),
+        "small, 25% masking: digits 64-128-64, batch 64, 10 epochs, 1 thread": (1, {
+            "hand loop, fused Adam, 25% masking": lambda: hand_loop(X_digits, 128, 10, 64, fused=True, rate=0.25),
+            "old skae DAE": lambda: dae(old, X_digits, 128, 10, 64, 0.25),
+            "new skae DAE": lambda: dae(skae, X_digits, 128, 10, 64, 0.25),
         }),
         "big: 10,000 x 784-256, batch 128, 25% masking, 1 epoch, 2 threads": (2, {
             "hand loop, fused Adam": lambda: hand_loop(X_big, 256, 1, 128, fused=True),
