@@ -2,13 +2,14 @@
 
 from ._base import BaseAutoencoder
 from ._custom import CUSTOM_CONSTRAINTS, CustomModulesMixin
+from ._generative import GenerativeDAEMixin
 from ._params import CORRUPTION, MLP_CONSTRAINTS, CorruptionParamMixin
 from .corruption import MaskingNoise
 
 __all__ = ["DenoisingAutoencoder"]
 
 
-class DenoisingAutoencoder(CustomModulesMixin, CorruptionParamMixin, BaseAutoencoder):
+class DenoisingAutoencoder(GenerativeDAEMixin, CustomModulesMixin, CorruptionParamMixin, BaseAutoencoder):
     """Denoising autoencoder: reconstruct clean x from a corrupted x̃.
 
     Each training batch is corrupted by ``corruption`` (masking noise by
@@ -92,6 +93,13 @@ class DenoisingAutoencoder(CustomModulesMixin, CorruptionParamMixin, BaseAutoenc
         The reconstruction loss used, ``"cross_entropy"`` or ``"squared_error"``.
     corruption_ : Corruption or None
         The validated copy of ``corruption`` used in training.
+    data_mean_, data_std_ : ndarray of shape (n_features_in_,)
+        Each feature's training mean and standard deviation (on up to 2,048
+        rows): where :meth:`sample`'s ``init="noise"`` starts.
+    reconstruction_variance_ : ndarray of shape (n_features_in_,) or None
+        For squared error: the variance of the reconstruction of corrupted
+        training rows around the clean ones, the Gaussian p(x | x̃) that
+        :meth:`sample` draws from; ``None`` for cross-entropy.
     n_iter_ : int
         Number of epochs run.
     loss_curve_ : list of float
