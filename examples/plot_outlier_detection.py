@@ -1,7 +1,7 @@
 """
-================================================
+==================================================
 Outlier detection with an autoencoder on 2-D data
-================================================
+==================================================
 
 :class:`~skae.AutoencoderOutlierDetector` turns any skae model's
 ``score_samples`` (the negative reconstruction loss, or a VAE's ELBO) into a

@@ -93,10 +93,10 @@ class DenoisingAutoencoder(GenerativeDAEMixin, CustomModulesMixin, CorruptionPar
         The reconstruction loss used, ``"cross_entropy"`` or ``"squared_error"``.
     corruption_ : Corruption or None
         The validated copy of ``corruption`` used in training.
-    data_mean_, data_std_ : ndarray of shape (n_features_in_,)
+    data_mean_, data_std_ : ndarray of shape (`n_features_in_`,)
         Each feature's training mean and standard deviation (on up to 2,048
         rows): where :meth:`sample`'s ``init="noise"`` starts.
-    reconstruction_variance_ : ndarray of shape (n_features_in_,) or None
+    reconstruction_variance_ : ndarray of shape (`n_features_in_`,) or None
         For squared error: the variance of the reconstruction of corrupted
         training rows around the clean ones, the Gaussian p(x | x̃) that
         :meth:`sample` draws from; ``None`` for cross-entropy.

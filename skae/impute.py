@@ -90,16 +90,16 @@ class DenoisingImputer(CorruptionParamMixin, TransformerMixin, TorchEstimator):
 
     Attributes
     ----------
-    mean_, scale_ : ndarray of shape (n_features_in_,)
+    mean_, scale_ : ndarray of shape (`n_features_in_`,)
         Mean and standard deviation of each column's observed values.
-    residual_std_ : ndarray of shape (n_features_in_,)
+    residual_std_ : ndarray of shape (`n_features_in_`,)
         Imputation error of each column, in standardised units, measured on
         a fifth of the observed entries hidden from the fitted model.
     indicator_features_ : ndarray of int or None
         With ``add_indicator``: the columns that had missing values at
         ``fit``, whose indicators are appended (as
         :class:`~sklearn.impute.MissingIndicator` does).
-    empty_ : ndarray of bool of shape (n_features_in_,)
+    empty_ : ndarray of bool of shape (`n_features_in_`,)
         Columns with no observed value at ``fit``.
     n_iter_ : int
     loss_curve_ : list of float
