@@ -78,6 +78,7 @@ def test_empty_columns_follow_simple_imputer_and_indicators_are_appended():
     assert list(named.columns) == [f"c{i}" for i in range(8) if i != 3]
 
 
+@pytest.mark.slow  # 20 fits
 def test_sample_posterior_draws_differ_by_random_state_and_cover_the_truth():
     X = low_rank(n=400, seed=1)
     X_missing, missing = hide(X, 0.25, seed=1)
