@@ -149,3 +149,27 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         labels : ndarray of shape (n_samples,)
         """
         return np.where(self.decision_function(X) < 0, -1, 1)
+
+    # --------------------------------------- skae.save / skae.load (the model's own state)
+    @property
+    def net_(self):
+        """The fitted model's skorch net (what :func:`skae.save` stores the weights of)."""
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.net_
+
+    @property
+    def device_(self):
+        """Where the fitted model lives."""
+        return self.estimator_.device_
+
+    def _get_state(self):
+        return {k: v for k, v in vars(self).items() if k.endswith("_")}
+
+    def _set_state(self, state):
+        vars(self).update(state)
+
+    def _empty_module(self):
+        return self.estimator_._empty_module()
+
+    def _attach_module(self, module):
+        self.estimator_._attach_module(module)

@@ -44,6 +44,7 @@ def _estimator_classes():
     from . import (
         DVAE,
         VAE,
+        AutoencoderOutlierDetector,
         ContractiveAE,
         DenoisingAutoencoder,
         DenoisingImputer,
@@ -53,7 +54,8 @@ def _estimator_classes():
     )
 
     return {cls.__name__: cls for cls in (
-        DenoisingAutoencoder, StackedDAE, StackedDAEClassifier, ContractiveAE, SparseAE, VAE, DVAE, DenoisingImputer)}
+        DenoisingAutoencoder, StackedDAE, StackedDAEClassifier, ContractiveAE, SparseAE, VAE, DVAE, DenoisingImputer,
+        AutoencoderOutlierDetector)}
 
 
 # ------------------------------------------------------------------ encoding
@@ -71,6 +73,11 @@ def _encode(value, name):
     if isinstance(value, (tuple, list)):
         items = [_encode(v, name) for v in value]
         return {"__tuple__": items} if isinstance(value, tuple) else items
+    if type(value) in _estimator_classes().values():  # a meta-estimator's model, with its fitted state
+        encoded = {"__estimator__": type(value).__name__, "params": _encode(value.get_params(deep=False), name)}
+        if hasattr(value, "net_"):
+            encoded["state"] = _encode(value._get_state(), name)
+        return encoded
     if type(value).__name__ in _CORRUPTIONS and type(value).__module__ == _corruption.__name__:
         return {"__corruption__": type(value).__name__, "params": _encode(value.get_params(), name)}
     if isinstance(value, dict):
@@ -116,6 +123,14 @@ def _decode(value, trusted):
                 f"load with skae.load(path, trusted=[{path.rsplit('.', 1)[-1]}]). No code was imported or run"
             )
         return trusted[path]
+    if "__estimator__" in value:
+        cls = _estimator_classes().get(value["__estimator__"])
+        if cls is None:
+            raise ValueError(f"Unknown estimator class {value['__estimator__']!r} in the model file.")
+        estimator = cls(**_decode(value["params"], trusted))
+        if "state" in value:
+            estimator._set_state(_decode(value["state"], trusted))
+        return estimator
     if "__tuple__" in value:
         return tuple(_decode(v, trusted) for v in value["__tuple__"])
     if "__corruption__" in value:
@@ -311,7 +326,7 @@ def load(path, device=None, *, trusted=()):
         _reject(path, str(exc))
     except (TypeError, ValueError, KeyError) as exc:
         _reject(path, f"bad parameters ({exc})")
-    if device is not None:
+    if device is not None and "device" in estimator.get_params():  # (a detector's model: its own)
         estimator.set_params(device=device)
     try:
         estimator._set_state(fitted)

@@ -76,3 +76,16 @@ def test_the_default_model_and_bad_parameters():
         AutoencoderOutlierDetector(estimator="dae").fit(X)
     with pytest.raises(ValueError, match="features"):
         detector.score_samples(X[:, :3])
+
+
+def test_save_and_load_give_the_same_scores(tmp_path):
+    import skae
+
+    X, _ = data()
+    for detector in (AutoencoderOutlierDetector(FAST_DAE, contamination=0.1, random_state=0),
+                     AutoencoderOutlierDetector(VAE(2, hidden_layer_sizes=(16,), max_iter=5), random_state=0)):
+        detector.fit(X)
+        skae.save(detector, tmp_path / "detector.skae")
+        loaded = skae.load(tmp_path / "detector.skae")
+        np.testing.assert_array_equal(loaded.decision_function(X), detector.decision_function(X))
+        assert loaded.offset_ == detector.offset_ and loaded.get_params()["contamination"] == detector.contamination
