@@ -81,7 +81,7 @@ def main():
             "new skae DAE": lambda: dae(skae, X_digits, 128, 10, 64, 0.25),
         }),
         "big: 10,000 x 784-256, batch 128, 25% masking, 1 epoch, 2 threads": (2, {
-            "hand loop, fused Adam": lambda: hand_loop(X_big, 256, 1, 128, fused=True),
+            "hand loop, fused Adam, 25% masking": lambda: hand_loop(X_big, 256, 1, 128, fused=True, rate=0.25),
             "old skae DAE": lambda: dae(old, X_big, 256, 1, 128, 0.25),
             "new skae DAE": lambda: dae(skae, X_big, 256, 1, 128, 0.25),
         }),
