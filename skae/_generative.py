@@ -120,6 +120,8 @@ class GenerativeDAEMixin:
                 raise ValueError(f"init has {x.shape[1]} features; the model has {self.n_features_in_}.")
         generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
         module = self._inference_module(torch.float32)
+        if self.loss_ == "squared_error":  # the Gaussian p(x | x~)'s standard deviation, per feature
+            std = torch.as_tensor(np.sqrt(self.reconstruction_variance_), dtype=torch.float32)
         path = [x]
         for _ in range(n_steps):
             xt = torch.as_tensor(x, dtype=torch.float32)
@@ -129,7 +131,6 @@ class GenerativeDAEMixin:
             if self.loss_ == "cross_entropy":
                 x = (torch.rand(mean.shape, generator=generator) < mean).double().numpy()
             else:
-                std = torch.as_tensor(np.sqrt(self.reconstruction_variance_), dtype=torch.float32)
                 x = (mean + std * torch.randn(mean.shape, generator=generator)).double().numpy()
             path.append(x)
         return (x, np.stack(path)) if return_path else x
