@@ -180,3 +180,17 @@ def test_bench_outliers_quick_run(tmp_path):
     assert sets == {"breast cancer", "wine", "digits", "blobs", "moons"}
     assert all(0 <= r["roc_auc"] <= 1 for r in rows) and sum(r["first"] for r in rows) == 5
     assert {"skae AOD (DAE, defaults)", "IsolationForest"} <= {r["detector"] for r in rows}
+
+
+@pytest.mark.slow
+def test_bench_small_quick_run(tmp_path):
+    out = tmp_path / "small.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_small.py"), "--quick", "--out", str(out)],
+        capture_output=True, text=True, check=True, timeout=600,
+    )
+    result = json.loads(out.read_text())
+    compiled = {r["contender"]: r for r in result["compile"]}
+    assert compiled["hand loop, fused Adam"]["ratio"] == 1.0 and len(compiled) == 3
+    assert all(r["us_per_step"] > 0 and r["first_epoch_s"] > 0 for r in compiled.values())
+    assert {r["contender"] for r in result["batch_size"]} >= {"skae DAE, batch 64", "skae DAE, batch 200"}
