@@ -11,6 +11,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def quick_run(script, tmp_path, *args):
+    """Run ``benchmarks/<script> --quick`` and return (its JSON, what it printed)."""
+    out = tmp_path / "result.json"
+    printed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), "--quick", "--out", str(out), *args],
+        capture_output=True, text=True, check=True, timeout=600,
+    ).stdout
+    return json.loads(out.read_text()), printed
+
+
 @pytest.mark.slow
 def test_bench_stacked_quick_run_writes_every_row(tmp_path):
     out = tmp_path / "stacked.json"
@@ -158,24 +168,14 @@ def test_bench_impute_quick_run_writes_every_cell(tmp_path):
 @pytest.mark.slow
 def test_bench_conv_quick_run(tmp_path):
     pytest.importorskip("mnist1d")
-    out = tmp_path / "conv.json"
-    subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_conv.py"), "--quick", "--out", str(out)],
-        capture_output=True, text=True, check=True, timeout=600,
-    )
-    result = json.loads(out.read_text())
+    result, _ = quick_run("bench_conv.py", tmp_path)
     assert len(result["rows"]) == 2 * 3 and len(result["speed"]) == 2
     assert all(r["ratio"] > 0 for r in result["speed"])
 
 
 @pytest.mark.slow
 def test_bench_outliers_quick_run(tmp_path):
-    out = tmp_path / "outliers.json"
-    subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_outliers.py"), "--quick", "--out", str(out)],
-        capture_output=True, text=True, check=True, timeout=600,
-    )
-    rows = json.loads(out.read_text())["rows"]
+    rows = quick_run("bench_outliers.py", tmp_path)[0]["rows"]
     sets = {r["set"] for r in rows}
     assert sets == {"breast cancer", "wine", "digits", "blobs", "moons"}
     assert all(0 <= r["roc_auc"] <= 1 for r in rows) and sum(r["first"] for r in rows) == 5
@@ -184,13 +184,33 @@ def test_bench_outliers_quick_run(tmp_path):
 
 @pytest.mark.slow
 def test_bench_small_quick_run(tmp_path):
-    out = tmp_path / "small.json"
-    subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_small.py"), "--quick", "--out", str(out)],
-        capture_output=True, text=True, check=True, timeout=600,
-    )
-    result = json.loads(out.read_text())
+    result, _ = quick_run("bench_small.py", tmp_path)
     compiled = {r["contender"]: r for r in result["compile"]}
     assert compiled["hand loop, fused Adam"]["ratio"] == 1.0 and len(compiled) == 3
     assert all(r["us_per_step"] > 0 and r["first_epoch_s"] > 0 for r in compiled.values())
     assert {r["contender"] for r in result["batch_size"]} >= {"skae DAE, batch 64", "skae DAE, batch 200"}
+
+
+@pytest.mark.slow
+def test_bench_sampling_quick_run(tmp_path):
+    result, _ = quick_run("bench_sampling.py", tmp_path)
+    assert {(r["dim"], r["sigma"]) for r in result["score"]} == {(d, s) for d in (2, 10) for s in (0.1, 0.25, 0.5)}
+    assert all(r["mean"] > 0 for r in result["score"])
+    rows = result["samples"]
+    assert {r["set"] for r in rows} == {"moons", "ring", "binarized digits"}
+    assert all(0 <= r["precision"] <= 1 and 0 <= r["recall"] <= 1 for r in rows)
+    methods = {r["method"] for r in rows if r["set"] == "binarized digits"}
+    assert {"DAE chain", "VAE.sample", "BernoulliRBM Gibbs", "KernelDensity(CV)"} <= methods
+    reference = [r for r in rows if r["method"] == "training rows (reference)"]
+    assert all(r["precision"] > 0.9 for r in reference if r["set"] != "binarized digits")
+
+
+def test_energy_distance_of_the_sampling_benchmark():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_sampling import energy_distance, precision_recall
+
+    rng = np.random.RandomState(0)
+    A, B = rng.normal(size=(400, 2)), rng.normal(size=(400, 2))
+    same, shifted = energy_distance(A, B), energy_distance(A, B + [1.0, 0.0])
+    assert abs(same) < 0.02 and shifted > 0.3  # 2E|X-Y| - E|X-X'| - E|Y-Y'| for a unit shift: about 0.4
+    assert precision_recall(np.array([[0.0, 0.0], [5.0, 5.0]]), np.array([[0.05, 0.0]]), 0.1) == (0.5, 1.0)
