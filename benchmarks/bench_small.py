@@ -13,6 +13,9 @@ thread) this prints two tables:
 2. Batch size: per-epoch time of the fused hand loop, ``MLPRegressor`` and
    skae's ``DenoisingAutoencoder`` at batch 64 (skae's default) and at
    ``min(200, n_samples)`` (scikit-learn's ``batch_size="auto"``), interleaved.
+3. ``transform`` of all of digits against calling the trained encoder directly
+   (under ``torch.inference_mode``), and the part of it that is scikit-learn's
+   input validation (``validate_data``).
 
 Usage:  python benchmarks/bench_small.py [--rounds 5] [--epochs 10] [--quick]
 Writes benchmarks/results/bench_small.json.
@@ -113,6 +116,28 @@ def batch_table(X, rounds, epochs):
     return rows
 
 
+def transform_table(X, rounds):
+    dae = skae_dae(X, 128, 1, 64)
+    encoder = dae.net_.module_.encoder.eval()
+
+    def direct():
+        with torch.inference_mode():
+            return encoder(torch.from_numpy(X)).numpy()
+
+    runs = {"encoder(X) directly": direct, "skae transform(X)": lambda: dae.transform(X),
+            "validate_data(X) alone": lambda: dae._validate_X(X, reset=False)}
+    times = interleaved(list(runs), lambda name: [runs[name]() for _ in range(20)], 10 * rounds)
+    base = statistics.median(times["encoder(X) directly"])
+    rows = [{"contender": name, "us_per_call": 1e6 * statistics.median(ts) / 20,
+             "throughput_ratio": base / statistics.median(ts), "times_s": ts} for name, ts in times.items()]
+    print(f"\n### transform on digits ({len(X)} x 64 -> 128), 1 thread ({10 * rounds} rounds of 20 calls)\n")
+    print("| contender | µs per call (median) | throughput × encoder(X) |")
+    print("|---|---|---|")
+    for r in rows:
+        print(f"| {r['contender']} | {r['us_per_call']:.0f} | {r['throughput_ratio']:.2f} |")
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -126,7 +151,8 @@ def main():
     if args.quick:
         X = X[:300]
     hand_loop(X, 128, 1, 64, fused=True)  # warm-up
-    result = {"compile": compile_table(X, rounds, epochs), "batch_size": batch_table(X, rounds, epochs)}
+    result = {"compile": compile_table(X, rounds, epochs), "batch_size": batch_table(X, rounds, epochs),
+              "transform": transform_table(X, rounds)}
     write_json(args.out, {"meta": machine(rounds=rounds, epochs=epochs, torch_threads=1, quick=args.quick), **result})
 
 

@@ -189,6 +189,8 @@ def test_bench_small_quick_run(tmp_path):
     assert compiled["hand loop, fused Adam"]["ratio"] == 1.0 and len(compiled) == 3
     assert all(r["us_per_step"] > 0 and r["first_epoch_s"] > 0 for r in compiled.values())
     assert {r["contender"] for r in result["batch_size"]} >= {"skae DAE, batch 64", "skae DAE, batch 200"}
+    transform = {r["contender"]: r["throughput_ratio"] for r in result["transform"]}
+    assert transform["encoder(X) directly"] == 1.0 and 0 < transform["skae transform(X)"]
 
 
 @pytest.mark.slow
