@@ -12,6 +12,11 @@ Run it before and after a change and compare::
     python benchmarks/fingerprint.py --out before.json     # on the old commit
     python benchmarks/fingerprint.py --compare before.json # on the new one
 
+With an editable install, ``import skae`` finds the installed checkout whatever the
+current folder; for an old commit in another worktree, put it first on the path:
+``PYTHONPATH=/tmp/old python benchmarks/fingerprint.py --out before.json``. The
+script prints the ``skae`` it imported.
+
 Exits non-zero when any output differs.
 """
 
@@ -123,6 +128,7 @@ def main():
     parser.add_argument("--out", help="write the fingerprints to this JSON file")
     parser.add_argument("--compare", help="compare with fingerprints in this JSON file")
     args = parser.parse_args()
+    print(f"fingerprinting skae from {os.path.dirname(skae.__file__)}")
     results = fingerprint()
     if args.out:
         with open(args.out, "w") as f:

@@ -161,7 +161,7 @@ def test_the_fast_epoch_records_what_skorchs_loop_records_with_no_per_batch_sync
     torch.manual_seed(0)
     listener = Listener()
     slow = _net(max_epochs=3, train_split=TensorSplit(0.2, seed=0), seed=1, callbacks=[("listen", listener)], **fused)
-    assert fast._batch_listeners() is False and slow._batch_listeners() is True
+    assert not fast._listens("on_batch_begin", "on_batch_end") and slow._listens("on_batch_begin", "on_batch_end")
     items = []
     original = torch.Tensor.item
     monkeypatch.setattr(torch.Tensor, "item", lambda t: items.append(1) or original(t))
@@ -177,3 +177,40 @@ def test_the_fast_epoch_records_what_skorchs_loop_records_with_no_per_batch_sync
         assert sizes == slow.history[:, "batches", :, f"{prefix}_batch_size"]
     for a, b in zip(fast.module_.parameters(), slow.module_.parameters()):
         assert torch.equal(a, b)
+
+
+def test_steps_skip_on_grad_computed_only_when_no_callback_implements_it():
+    """The quiet step (no on_grad_computed notification) trains exactly as skorch's step does; a
+    callback that implements on_grad_computed still runs after every backward pass, before the step."""
+    from skorch.callbacks import Callback
+
+    class ZeroGrads(Callback):
+        def initialize(self):
+            self.calls = 0
+            return self
+
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            self.calls += 1
+            for _, p in named_parameters:
+                p.grad.zero_()
+
+    class Count(ZeroGrads):
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            self.calls += 1
+
+    X = torch.rand(40, 4, generator=torch.Generator().manual_seed(0))
+    fused = dict(optimizer__fused=True)
+    nets = {}
+    for name, callbacks in (("quiet", []), ("count", [("cb", Count())]), ("zero", [("cb", ZeroGrads())])):
+        torch.manual_seed(0)
+        nets[name] = _net(max_epochs=2, seed=1, callbacks=callbacks, **fused)
+    initial = [p.detach().clone() for p in nets["zero"].module_.parameters()]
+    assert not nets["quiet"]._listens("on_grad_computed") and nets["count"]._listens("on_grad_computed")
+    for net in nets.values():
+        net.fit(TensorData(X))
+    assert dict(nets["count"].callbacks_)["cb"].calls == dict(nets["zero"].callbacks_)["cb"].calls == 2 * 5
+    assert nets["quiet"].history[:, "train_loss"] == nets["count"].history[:, "train_loss"]
+    for a, b, c in zip(nets["quiet"].module_.parameters(), nets["count"].module_.parameters(), initial):
+        assert torch.equal(a, b) and not torch.equal(a, c)
+    for a, c in zip(nets["zero"].module_.parameters(), initial):  # Adam with zero gradients does not move
+        assert torch.equal(a, c)
