@@ -14,8 +14,8 @@ Two tables, each over ``--seeds`` seeds (mean ± sd):
 2. **Samples.** ``make_moons`` (noise 0.05), a ring of 8 Gaussians (radius 1,
    std 0.05) and binarized digits. Every method is fitted on the same 80% of
    the training rows and picks its setting on the other 20% (the tuning rows):
-   the DAE its noise level and the VAE and RBM their width by energy distance
-   to the tuning rows, ``KernelDensity`` its bandwidth by 5-fold CV,
+   the DAE its noise (4 candidates) and the VAE and RBM their width (4 each) by
+   energy distance to the tuning rows, ``KernelDensity`` its bandwidth by 5-fold CV,
    ``GaussianMixture`` its number of components by BIC (and a fixed 2).
    Reported against held-out rows: the energy distance (2 E‖X − Y‖ − E‖X − X'‖
    − E‖Y − Y'‖, Euclidean), precision (share of samples within radius r (inclusive) of a
@@ -47,7 +47,7 @@ from sklearn.neural_network import BernoulliRBM
 sys.path.insert(0, os.path.dirname(__file__))
 from _report import machine, write_json  # noqa: E402  (a sibling script, not a package)
 
-from skae import VAE, DenoisingAutoencoder, GaussianNoise, SaltAndPepperNoise  # noqa: E402
+from skae import VAE, DenoisingAutoencoder, GaussianNoise, MaskingNoise, SaltAndPepperNoise  # noqa: E402
 from skae.datasets import gaussian_mixture_score, load_digits_unit, make_gaussian_mixture  # noqa: E402
 
 SIGMAS_SCORE = (0.1, 0.25, 0.5)
@@ -146,16 +146,17 @@ def dae_candidates(binary, quick):
     epochs = 5 if quick else (100 if binary else 300)
     common = {"max_iter": epochs, "n_iter_no_change": epochs, "random_state": 0}
     if binary:
-        return {f"salt-and-pepper {r}": DenoisingAutoencoder(256, corruption=SaltAndPepperNoise(r), **common)
-                for r in (0.1, 0.2, 0.4)}
+        noises = {"masking 0.5": MaskingNoise(0.5), "masking 0.75": MaskingNoise(0.75),
+                  "salt-and-pepper 0.2": SaltAndPepperNoise(0.2), "salt-and-pepper 0.4": SaltAndPepperNoise(0.4)}
+        return {name: DenoisingAutoencoder(256, corruption=noise, **common) for name, noise in noises.items()}
     return {f"σ={s}": DenoisingAutoencoder(64, hidden_layer_sizes=(128,), activation="gelu", loss="squared_error",
                                            corruption=GaussianNoise(s), batch_size=128, **common)
-            for s in (0.05, 0.1, 0.2)}
+            for s in (0.05, 0.1, 0.2, 0.4)}
 
 
 def vae_candidates(binary, quick):
     epochs = 5 if quick else (100 if binary else 300)
-    latent = (8, 16, 32) if binary else (1, 2, 4)
+    latent = (4, 8, 16, 32) if binary else (1, 2, 4, 8)
     return {f"latent {k}": VAE(k, hidden_layer_sizes=(128,), max_iter=epochs, n_iter_no_change=epochs,
                                 batch_size=128, random_state=0) for k in latent}
 
@@ -181,7 +182,7 @@ def tuned(candidates, fit, draw, X_fit, X_tune):
 
 def samplers(X_fit, X_tune, binary, seed, quick):
     """name -> (chosen setting, draw(n) -> samples)."""
-    steps = 10 if quick else 100
+    steps = 10 if quick else 1000
     out = {}
 
     def fit(est, X):
@@ -192,7 +193,7 @@ def samplers(X_fit, X_tune, binary, seed, quick):
     out["DAE chain"] = (name, lambda n: chain(dae, n))
     out["DAE chain, denoise_last"] = (name, lambda n: chain(dae, n, denoise_last=True))
     if not binary:
-        langevin = lambda n, **kw: dae.sample(n, n_steps=3 * steps, method="langevin", random_state=seed, **kw)  # noqa: E731
+        langevin = lambda n, **kw: dae.sample(n, n_steps=steps, method="langevin", random_state=seed, **kw)  # noqa: E731
         out["DAE Langevin"] = (name, langevin)
         out["DAE Langevin, denoise_last"] = (name, lambda n: langevin(n, denoise_last=True))
     name, vae = tuned(vae_candidates(binary, quick), fit, lambda est, n: est.sample(n, random_state=seed),
@@ -207,7 +208,7 @@ def samplers(X_fit, X_tune, binary, seed, quick):
     kde = KernelDensity(bandwidth=kde_bandwidth(X_fit, seed)).fit(X_fit)
     out["KernelDensity(CV)"] = (f"{kde.bandwidth:.3g}", lambda n: kde.sample(n, random_state=seed))
     if binary:
-        rbms = {f"{k} hidden": BernoulliRBM(k, learning_rate=0.05, n_iter=5 if quick else 50) for k in (64, 128, 256)}
+        rbms = {f"{k} hidden": BernoulliRBM(k, learning_rate=0.05, n_iter=5 if quick else 50) for k in (32, 64, 128, 256)}
         gibbs = 20 if quick else 1000
         name, rbm = tuned(rbms, fit, lambda est, n: rbm_sampler(est, n, seed, gibbs), X_fit, X_tune)
         out["BernoulliRBM Gibbs"] = (name, lambda n: rbm_sampler(rbm, n, seed, gibbs))

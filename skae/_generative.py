@@ -21,12 +21,13 @@ def _positive_int(value, name):
 class GenerativeDAEMixin:
     """``log_density_gradient`` and ``sample`` of :class:`~skae.DenoisingAutoencoder`.
 
-    At the end of ``fit`` (:meth:`_check_fit`) the model records, on up to
-    2,048 training rows, each feature's mean and standard deviation (the
-    ``"noise"`` start of the chain), up to :attr:`_sample_rows` training rows
-    drawn at random (``training_sample_``, the ``"data"`` start) and, for
-    squared-error models, the variance of its reconstruction of corrupted rows
-    around the clean ones: the Gaussian p(x | x̃) the chain draws from.
+    At the end of ``fit`` (:meth:`_check_fit`) the model records each
+    feature's training mean and standard deviation (the ``"noise"`` start of
+    the chain), up to :attr:`_sample_rows` training rows drawn at random
+    (``training_sample_``, the ``"data"`` start) and, for squared-error models,
+    the variance of its reconstruction of corrupted rows around the clean ones
+    on up to 2,048 random training rows: the Gaussian p(x | x̃) the chain
+    draws from.
     """
 
     #: Training rows kept for ``sample(init="data")``.
@@ -37,15 +38,16 @@ class GenerativeDAEMixin:
         self.data_mean_ = X.mean(dim=0).cpu().numpy().astype(np.float64)
         self.data_std_ = X.std(dim=0).cpu().numpy().astype(np.float64) if len(X) > 1 else np.ones(X.shape[1])
         seeds = draw_seeds(self.random_state, 6)
-        keep = torch.randperm(len(X), generator=torch.Generator().manual_seed(seeds[5]))[: self._sample_rows]
-        self.training_sample_ = X[keep.to(X.device)].cpu().numpy().astype(np.float64)
+        order = torch.randperm(len(X), generator=torch.Generator().manual_seed(seeds[5]))
+        rows = X[order[: self._check_rows].to(X.device)]  # a random sample: X may be sorted
+        self.training_sample_ = rows[: self._sample_rows].cpu().numpy().astype(np.float64)
         self.reconstruction_variance_ = None
         if self.loss_ == "squared_error":
             generator = torch.Generator(device=X.device).manual_seed(seeds[4])
-            noisy = X if self.corruption_ is None else self.corruption_(X, generator)
+            noisy = rows if self.corruption_ is None else self.corruption_(rows, generator)
             module = self.net_.module_.eval()
             with torch.no_grad():
-                residual = X - module.decoder(module.encoder(noisy))
+                residual = rows - module.decoder(module.encoder(noisy))
             self.reconstruction_variance_ = residual.square().mean(dim=0).cpu().numpy().astype(np.float64)
 
     def _score_matching_sigma(self, method):
@@ -208,7 +210,11 @@ class GenerativeDAEMixin:
                 raise ValueError(f"init must be 'noise', 'data' or an array of rows, got {init!r}.")
             n = _positive_int(n_samples, "n_samples")
             if init == "data":
-                return self.training_sample_[rng.integers(len(self.training_sample_), size=n)]
+                rows = getattr(self, "training_sample_", None)
+                if rows is None:
+                    raise ValueError("init='data' needs the training rows the model keeps in training_sample_, "
+                                     "which were deleted; pass starting rows instead (init=X).")
+                return rows[rng.integers(len(rows), size=n)]
             return self.data_mean_ + self.data_std_ * rng.standard_normal((n, self.n_features_in_))
         x = check_array(init, dtype=np.float64, input_name="init")
         if x.shape[1] != self.n_features_in_:

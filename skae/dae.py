@@ -94,12 +94,18 @@ class DenoisingAutoencoder(GenerativeDAEMixin, CustomModulesMixin, CorruptionPar
     corruption_ : Corruption or None
         The validated copy of ``corruption`` used in training.
     data_mean_, data_std_ : ndarray of shape (`n_features_in_`,)
-        Each feature's training mean and standard deviation (on up to 2,048
-        rows): where :meth:`sample`'s ``init="noise"`` starts.
+        Each feature's training mean and standard deviation: where
+        :meth:`sample`'s ``init="noise"`` starts.
+    training_sample_ : ndarray of shape (min(n_samples, 1000), `n_features_in_`)
+        Training rows drawn at random, where :meth:`sample`'s ``init="data"``
+        starts. The fitted model (and a saved file) contains them: delete the
+        attribute (``del est.training_sample_``) before sharing a model trained
+        on private data; ``init="data"`` then raises a ValueError.
     reconstruction_variance_ : ndarray of shape (`n_features_in_`,) or None
         For squared error: the variance of the reconstruction of corrupted
-        training rows around the clean ones, the Gaussian p(x | x̃) that
-        :meth:`sample` draws from; ``None`` for cross-entropy.
+        training rows (up to 2,048, drawn at random) around the clean ones, the
+        Gaussian p(x | x̃) that :meth:`sample` draws from; ``None`` for
+        cross-entropy.
     n_iter_ : int
         Number of epochs run.
     loss_curve_ : list of float

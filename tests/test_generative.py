@@ -100,6 +100,10 @@ def test_chains_start_from_the_training_rows_the_model_keeps(small_digits):
     _, path = dae.sample(50, n_steps=1, init="data", random_state=0, return_path=True)
     assert all(tuple(r) in {tuple(k) for k in kept} for r in path[0])
     assert len({tuple(r) for r in path[0]}) > 25  # drawn at random, not the first row repeated
+    del dae.training_sample_  # e.g. before sharing a model trained on private rows
+    with pytest.raises(ValueError, match="init='data' needs the training rows"):
+        dae.sample(2, init="data")
+    assert dae.sample(2, init=X[:2], n_steps=1).shape == (2, X.shape[1])
     big = np.random.RandomState(0).normal(size=(3000, 3))
     kept = DenoisingAutoencoder(2, max_iter=1, random_state=0).fit(big).training_sample_
     assert kept.shape == (1000, 3) and not np.array_equal(kept, big[:1000].astype(np.float32))
