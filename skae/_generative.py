@@ -149,6 +149,12 @@ class GenerativeDAEMixin:
             Only with ``return_path``: the starting rows, then each step's
             (the last one denoised with ``denoise_last``).
 
+        Raises
+        ------
+        FloatingPointError
+            If a chain leaves the finite numbers (the model's reconstruction
+            pushes it away from the data), naming the step.
+
         Examples
         --------
         >>> import numpy as np
@@ -199,6 +205,13 @@ class GenerativeDAEMixin:
                     x = (torch.rand(mean.shape, generator=generator) < mean).float()
                 else:
                     x = mean + std * torch.randn(mean.shape, generator=generator)
+            if not torch.isfinite(x).all():  # a silent NaN sample is worse than an error
+                raise FloatingPointError(
+                    f"The {method} diverged: its rows became non-finite at step {step + 1} of {n_steps}. The "
+                    f"model's reconstruction pushes points away from the data somewhere they reached; use "
+                    f"fewer steps, init='data'" + (", a smaller step_size" if method == "langevin" else "")
+                    + " or a model trained longer or with more noise."
+                )
             path.append(x)
         x = x.double().numpy()
         return (x, torch.stack(path).double().numpy()) if return_path else x

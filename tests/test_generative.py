@@ -220,3 +220,23 @@ def test_the_chain_on_binarized_digits_is_closer_to_the_data_than_an_rbm_gibbs_c
     for _ in range(1000):
         v = rbm.gibbs(v).astype(np.float64)
     assert energy_distance(chain, X_test) < 0.05 < 0.2 < energy_distance(v, X_test)
+
+
+def test_a_diverging_chain_raises_instead_of_returning_nan():
+    """A model whose reconstruction doubles its input (r(x) = 2x) sends every chain to infinity; sample
+    names the step instead of returning inf/NaN rows (seen on moons with a 3-layer DAE)."""
+    import torch
+
+    dae, X = gaussian_dae_small()
+    encoder, decoder = dae.net_.module_.encoder[0], dae.net_.module_.decoder.layers[0]
+    with torch.no_grad():
+        encoder.weight.copy_(2 * torch.eye(4, 2))  # 4 code units, 2 features
+        decoder.weight.copy_(torch.eye(2, 4))
+        encoder.bias.zero_()
+        decoder.bias.zero_()
+    np.testing.assert_allclose(dae.inverse_transform(dae.transform(X[:3])), 2 * X[:3], rtol=1e-6)
+    assert np.isfinite(dae.sample(4, n_steps=20, random_state=0)).all()  # 2**20: large, still finite
+    with pytest.raises(FloatingPointError, match="The chain diverged: its rows became non-finite at step"):
+        dae.sample(4, n_steps=500, random_state=0)
+    with pytest.raises(FloatingPointError, match="The langevin diverged.*a smaller step_size"):
+        dae.sample(4, n_steps=5000, method="langevin", random_state=0)
