@@ -223,7 +223,8 @@ def samplers(X_fit, X_tune, binary, seed, quick, radius):
     kde = KernelDensity(bandwidth=kde_bandwidth(X_fit, seed)).fit(X_fit)
     out["KernelDensity(CV)"] = (f"{kde.bandwidth:.3g}", lambda n: kde.sample(n, random_state=seed))
     if binary:
-        rbms = {f"{k} hidden": BernoulliRBM(k, learning_rate=0.05, n_iter=5 if quick else 50) for k in (32, 64, 128, 256)}
+        rbms = {f"{k} hidden": BernoulliRBM(k, learning_rate=0.05, n_iter=5 if quick else 50)
+                for k in (32, 64, 128, 256)}
         gibbs = 20 if quick else 1000
         name, rbm = tuned(rbms, fit, lambda est, n: rbm_sampler(est, n, seed, gibbs), X_fit, X_tune, None)
         out["BernoulliRBM Gibbs"] = (name, lambda n: rbm_sampler(rbm, n, seed, gibbs))
