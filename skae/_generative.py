@@ -97,7 +97,8 @@ class GenerativeDAEMixin:
         """
         sigma = self._score_matching_sigma("log_density_gradient")
         X = self._validate_X(X, reset=False)
-        return (self.inverse_transform(self.transform(X)) - X) / sigma**2
+        reconstruction = self._map_rows(X, lambda m, xb: m.decoder(m.encoder(xb)), self.n_features_in_)
+        return (reconstruction - X) / sigma**2
 
     def sample(self, n_samples=1, *, n_steps=100, init="noise", method="chain", step_size=None,
                denoise_last=False, random_state=None, return_path=False):
@@ -157,15 +158,15 @@ class GenerativeDAEMixin:
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from skae import DenoisingAutoencoder, GaussianNoise
-        >>> X = np.random.RandomState(0).normal(size=(2000, 2))
-        >>> dae = DenoisingAutoencoder(16, corruption=GaussianNoise(std=0.5), loss="squared_error",
-        ...                            activation="tanh", max_iter=20, random_state=0).fit(X)
-        >>> dae.sample(5, n_steps=10, init="data", random_state=0).shape
-        (5, 2)
-        >>> dae.sample(5, n_steps=10, method="langevin", random_state=0).shape
-        (5, 2)
+        A Bernoulli chain over binarized digits, from training rows the model kept:
+
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import DenoisingAutoencoder
+        >>> X = (load_digits().data > 8).astype(float)
+        >>> dae = DenoisingAutoencoder(32, max_iter=5, random_state=0).fit(X)
+        >>> samples = dae.sample(3, n_steps=10, init="data", random_state=0)
+        >>> samples.shape, sorted(set(samples.ravel().tolist()))
+        ((3, 64), [0.0, 1.0])
         """
         check_is_fitted(self, "net_")
         n_steps = _positive_int(n_steps, "n_steps")

@@ -18,14 +18,14 @@ Batching is done on tensors (:mod:`skae._data`), not per-sample
 
 import contextlib
 import inspect
-import math
 
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping
+from skorch.callbacks import Callback
 from skorch.utils import to_tensor
 
+from ._callbacks import DivergenceCheck, DivergenceError, RelativeEarlyStopping
 from ._data import BatchIterator, TensorData, TensorSplit
 from ._progress import EpochProgressBar
 from .losses import ReconstructionLoss
@@ -39,75 +39,6 @@ __all__ = [
     "TensorData",
     "TensorSplit",
 ]
-
-
-class DivergenceError(FloatingPointError):
-    """Training produced a non-finite loss or non-finite weights.
-
-    Raised by ``fit`` and ``partial_fit``, naming the epoch, the batch and the
-    learning rate; the estimator keeps its previous fitted state.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skae import DenoisingAutoencoder, DivergenceError
-    >>> X = np.random.RandomState(0).normal(size=(64, 4)) * 1e3
-    >>> est = DenoisingAutoencoder(2, activation="identity", lr=1e12, random_state=0)
-    >>> try:
-    ...     est.fit(X)
-    ... except DivergenceError as error:
-    ...     print(str(error)[:40])
-    Training diverged: the training loss bec
-    """
-
-
-class DivergenceCheck(Callback):
-    """Stop training with :class:`DivergenceError` after an epoch with a non-finite batch loss.
-
-    Checked once per epoch from the per-batch losses skorch records, so that
-    the training loop carries no per-batch callback; the error names the
-    first bad batch.
-    """
-
-    def on_epoch_end(self, net, **kwargs):
-        epoch = net.history[-1]
-        for phase, key in (("training", "train_loss"), ("validation", "valid_loss")):
-            for index, batch in enumerate(epoch["batches"]):
-                loss = batch.get(key)
-                if loss is not None and not math.isfinite(loss):
-                    raise DivergenceError(
-                        f"Training diverged: the {phase} loss became {loss} at epoch "
-                        f"{len(net.history)} (batch {index + 1}) with lr={net.lr}. Lower the "
-                        f"learning rate or rescale the input (e.g. with StandardScaler or "
-                        f"MinMaxScaler)."
-                    )
-
-
-class RelativeEarlyStopping(EarlyStopping):
-    """skorch's ``EarlyStopping`` with a relative threshold that holds for negative scores.
-
-    skorch's ``threshold_mode="rel"`` moves the bar by ``threshold * score``:
-    for a negative loss (a Gaussian VAE's negative ELBO) that bar lies *above*
-    the best score, so a slightly worse epoch counts as an improvement and
-    ``load_best`` may restore it. Here an epoch improves only if it beats the
-    best by ``tol * |best|``.
-
-    Parameters
-    ----------
-    tol : float
-        Relative improvement that counts.
-    **kwargs
-        Passed to ``EarlyStopping`` (``monitor``, ``patience``, ``load_best``, ...).
-    """
-
-    def __init__(self, tol=1e-4, **kwargs):
-        super().__init__(threshold=0.0, threshold_mode="abs", **kwargs)
-        self.tol = tol
-
-    def on_epoch_end(self, net, **kwargs):
-        # the absolute margin skorch subtracts from an improving score: tol * |score|
-        self.threshold = self.tol * abs(net.history[-1, self.monitor])
-        super().on_epoch_end(net, **kwargs)
 
 
 class SkaeNet(NeuralNet):

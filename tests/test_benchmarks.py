@@ -23,13 +23,8 @@ def quick_run(script, tmp_path, *args):
 
 @pytest.mark.slow
 def test_bench_stacked_quick_run_writes_every_row(tmp_path):
-    out = tmp_path / "stacked.json"
-    printed = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_stacked.py"), "--quick", "--out", str(out),
-         "--datasets", "digits", "rectangles"],
-        capture_output=True, text=True, check=True, timeout=600,
-    ).stdout
-    rows = json.loads(out.read_text())["rows"]
+    result, printed = quick_run("bench_stacked.py", tmp_path, "--datasets", "digits", "rectangles")
+    rows = result["rows"]
     assert len(rows) == 2 * (3 * 2 + 3)  # 2 datasets x (3 feature methods x 2 classifiers + 3 models)
     assert all(len(r["accuracy"]) == 4 and all(0 <= a <= 1 for a in r["accuracy"]) for r in rows)
     candidates = {"SdA": {0.1, 0.25, 0.5}, "SAA": {1e-3, 3e-3, 1e-2}, "same": {1e-3, 3e-3, 1e-2}}
@@ -41,12 +36,7 @@ def test_bench_stacked_quick_run_writes_every_row(tmp_path):
 
 @pytest.mark.slow
 def test_bench_training_quick_run(tmp_path):
-    out = tmp_path / "training.json"
-    subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_training.py"), "--quick", "--out", str(out)],
-        capture_output=True, text=True, check=True, timeout=600,
-    )
-    result = json.loads(out.read_text())
+    result, _ = quick_run("bench_training.py", tmp_path)
     peers = {r["contender"] for r in result["peers"]}
     assert {"hand loop (torch, Adam)", "skae DAE (no noise)", "sklearn MLPRegressor"} <= peers
     assert all(r["median_s"] > 0 for r in result["peers"])
@@ -56,12 +46,7 @@ def test_bench_training_quick_run(tmp_path):
 
 @pytest.mark.slow
 def test_bench_penalties_quick_run(tmp_path):
-    out = tmp_path / "penalties.json"
-    subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_penalties.py"), "--quick", "--out", str(out)],
-        capture_output=True, text=True, check=True, timeout=600,
-    )
-    result = json.loads(out.read_text())
+    result, _ = quick_run("bench_penalties.py", tmp_path)
     assert len(result["cost"]) == 14 and len(result["effects"]) == 7
     assert all(r["ratio_to_baseline"] > 0 for r in result["cost"])
 
@@ -82,12 +67,7 @@ def test_regularized_example_writes_its_figures(tmp_path):
 
 @pytest.mark.slow
 def test_bench_vae_quick_run(tmp_path):
-    out = tmp_path / "vae.json"
-    printed = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_vae.py"), "--quick", "--out", str(out)],
-        capture_output=True, text=True, check=True, timeout=600,
-    ).stdout
-    result = json.loads(out.read_text())
+    result, printed = quick_run("bench_vae.py", tmp_path)
     assert len(result["rows"]) == 2 * 3 * 4  # architectures x models x noise levels
     assert 15 < result["bernoulli_baseline_nll"] < 40
     assert "Did the denoising criterion help?" in printed
@@ -124,25 +104,15 @@ def test_vae_example_writes_its_figures(tmp_path):
 @pytest.mark.slow
 def test_bench_scale_quick_run(tmp_path):
     pytest.importorskip("distributed")
-    out = tmp_path / "scale.json"
-    subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_scale.py"), "--quick", "--out", str(out)],
-        capture_output=True, text=True, check=True, timeout=600,
-    )
-    result = json.loads(out.read_text())
+    result, _ = quick_run("bench_scale.py", tmp_path)
     assert [r["configuration"] for r in result["training"]][-1].startswith("2 processes")
     assert result["search"]["identical_scores"] is True
 
 
 @pytest.mark.slow
 def test_bench_features_quick_run_writes_every_row(tmp_path):
-    out = tmp_path / "features.json"
-    printed = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_features.py"), "--quick", "--out", str(out),
-         "--datasets", "digits", "wine"],
-        capture_output=True, text=True, check=True, timeout=600,
-    ).stdout
-    rows = json.loads(out.read_text())["rows"]
+    result, printed = quick_run("bench_features.py", tmp_path, "--datasets", "digits", "wine")
+    rows = result["rows"]
     assert len(rows) == 2 * 10  # 2 datasets x (raw, PCA, RBM, 6 skae transformers, a time-budget DAE)
     assert all(0 <= r["lr_accuracy"] <= 1 and 0 <= r["svc_accuracy"] <= 1 for r in rows)
     rbm = [r for r in rows if r["features"] == "BernoulliRBM(100)"]
@@ -152,12 +122,8 @@ def test_bench_features_quick_run_writes_every_row(tmp_path):
 
 @pytest.mark.slow
 def test_bench_impute_quick_run_writes_every_cell(tmp_path):
-    out = tmp_path / "impute.json"
-    printed = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_impute.py"), "--quick", "--out", str(out)],
-        capture_output=True, text=True, check=True, timeout=600,
-    ).stdout
-    rows = json.loads(out.read_text())["rows"]
+    result, printed = quick_run("bench_impute.py", tmp_path)
+    rows = result["rows"]
     assert len(rows) == 5 * 4 * 5  # tables x masks x imputers
     assert all(r["rmse"] > 0 for r in rows)
     mean_rows = [r for r in rows if r["imputer"] == "SimpleImputer(mean)"]
