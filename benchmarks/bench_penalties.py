@@ -95,7 +95,7 @@ def effects(quick):
         Z_tr, Z_te = est.transform(X_tr), est.transform(X_te)
         R = est.inverse_transform(Z_te)
         jac = ContractiveAE.jacobian_norm(est, X_te).mean() if hasattr(est, "jacobian_norm") else \
-            float(np.mean(skae.losses.jacobian_frobenius_sq(est.encoder_.double(), torch.from_numpy(X_te)).detach().numpy()))
+            float(np.mean(skae.nn.functional.jacobian_frobenius_sq(est.encoder_.double(), torch.from_numpy(X_te)).detach().numpy()))
         rows.append({
             "model": name, "mean_jacobian_sq": float(jac),
             "near_zero_fraction": float((np.abs(Z_te) < 0.01).mean()), "mean_code": float(Z_te.mean()),

@@ -1,19 +1,26 @@
-"""skae: scikit-learn-compatible autoencoders on PyTorch, trained through skorch."""
+"""skae: scikit-learn-compatible autoencoders on PyTorch, trained through skorch.
 
-from ._net import DivergenceError
-from .checkpoint import resumable_fit
-from .contractive import ContractiveAE
-from .corruption import GaussianNoise, MaskingNoise, SaltAndPepperNoise
-from .dae import DenoisingAutoencoder
-from .dvae import DVAE
-from .impute import DenoisingImputer
-from .outlier import AutoencoderOutlierDetector
-from .parallel import data_parallel
-from .persistence import load, save
-from .sparse import SparseAE
-from .stacked import StackedDAE
-from .stacked_classifier import StackedDAEClassifier
-from .vae import VAE
+The package is layered, each layer importing only those before it:
+:mod:`skae.nn` (torch modules, losses, corruption), :mod:`skae.engine` (the
+skorch net that trains them), :mod:`skae.models` (the scikit-learn estimators)
+and :mod:`skae.io` (persistence and checkpoints).
+"""
+
+from ._deprecated import install_aliases
+from .engine.callbacks import DivergenceError
+from .engine.parallel import data_parallel
+from .io.checkpoint import resumable_fit
+from .io.persistence import load, save
+from .models.classifier import StackedDAEClassifier
+from .models.contractive import ContractiveAE
+from .models.dae import DenoisingAutoencoder
+from .models.dvae import DVAE
+from .models.impute import DenoisingImputer
+from .models.outlier import AutoencoderOutlierDetector
+from .models.sparse import SparseAE
+from .models.stacked import StackedDAE
+from .models.vae import VAE
+from .nn.corruption import GaussianNoise, MaskingNoise, SaltAndPepperNoise
 
 __version__ = "0.1.0.dev0"
 
@@ -37,3 +44,5 @@ __all__ = [
     "data_parallel",
     "__version__",
 ]
+
+install_aliases()

@@ -16,7 +16,7 @@ import torch
 import torch.distributed as dist
 
 import skae
-from skae._net import SkaeNet
+from skae.engine.net import SkaeNet
 
 
 def main():

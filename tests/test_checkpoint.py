@@ -27,7 +27,7 @@ MODELS = {
 SCRIPT = textwrap.dedent("""
     import sys, numpy as np, torch
     from skae import DenoisingAutoencoder, MaskingNoise, StackedDAE, StackedDAEClassifier, resumable_fit
-    from skae._net import SkaeNet
+    from skae.engine.net import SkaeNet
     from skae.datasets import load_digits_unit
     X, y = load_digits_unit()
     X, y = X[:300], y[:300]

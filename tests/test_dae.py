@@ -22,7 +22,7 @@ from skae import (
     MaskingNoise,
     SaltAndPepperNoise,
 )
-from skae._net import SkaeNet
+from skae.engine.net import SkaeNet
 
 from .conftest import masked
 
@@ -418,8 +418,8 @@ def test_keyboard_interrupt_keeps_a_usable_model_with_a_warning(small_digits, mo
 
 
 def test_early_stopping_stops_and_restores_the_best_weights(small_digits):
-    from skae._data import TensorData, TensorSplit
-    from skae._utils import draw_seeds
+    from skae.engine.data import TensorData, TensorSplit
+    from skae.engine.seeds import draw_seeds
 
     X = small_digits[0]
     est = DenoisingAutoencoder(

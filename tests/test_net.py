@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from skae._net import (
+from skae.engine.net import (
     BatchIterator,
     DivergenceError,
     SkaeNet,

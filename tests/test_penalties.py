@@ -4,15 +4,9 @@ import pytest
 import torch
 from torch import nn
 
-from skae.losses import (
-    ContractivePenalty,
-    SparsityPenalty,
-    _single_layer,
-    jacobian_frobenius_sq,
-    kl_sparsity,
-    l1_sparsity,
-)
 from skae.modules import Autoencoder, ContractiveAutoencoder
+from skae.nn.functional import _single_layer, jacobian_frobenius_sq
+from skae.nn.losses import ContractivePenalty, SparsityPenalty, kl_sparsity, l1_sparsity
 
 
 def reference_norms(encoder, x):

@@ -87,18 +87,43 @@ def test_dataframe_names_survive(data, tmp_path):
         loaded.transform(df.rename(columns={"px0": "x"}))
 
 
-def test_save_refuses_unfitted_and_custom_objects(data, tmp_path):
+def test_save_refuses_unfitted_and_unregistered_objects(data, tmp_path):
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
         skae.save(DenoisingAutoencoder(), tmp_path / "m.skae")
 
+    class NotACorruption:  # a duck-typed corruption: no class of skae's registry
+        def __init__(self, rate=0.2):
+            self.rate = rate
+
+        def __call__(self, X, generator=None):
+            return X.clone()
+
+        def get_params(self, deep=True):
+            return {"rate": self.rate}
+
+        def set_params(self, **params):
+            return self
+
+    est = DenoisingAutoencoder(4, corruption=NotACorruption(), **FAST).fit(data[0])
+    with pytest.raises(ValueError, match="Cannot save corruption="):
+        skae.save(est, tmp_path / "m.skae")
+
+
+def test_a_corruption_subclass_registers_itself_and_round_trips(data, tmp_path):
     class MyNoise(MaskingNoise):
         pass
 
     est = DenoisingAutoencoder(4, corruption=MyNoise(0.2), **FAST).fit(data[0])
-    with pytest.raises(ValueError, match="Cannot save corruption="):
-        skae.save(est, tmp_path / "m.skae")
+    skae.save(est, tmp_path / "m.skae")
+    loaded = skae.load(tmp_path / "m.skae")
+    assert type(loaded.corruption) is MyNoise and type(loaded.corruption_) is MyNoise
+    np.testing.assert_array_equal(loaded.transform(data[0]), est.transform(data[0]))
+    meta, blob = _read(tmp_path / "m.skae")
+    meta["params"]["corruption"]["__corruption__"] = "somewhere.Else"  # a class this process never defined
+    with pytest.raises(ValueError, match="Unknown corruption class 'somewhere.Else'"):
+        skae.load(_write(tmp_path / "other.skae", meta, blob))
 
 
 # ------------------------------------------------------------- tampering
@@ -183,7 +208,7 @@ def test_hash_mismatch_is_rejected(saved, tmp_path):
     # a per-tensor hash catches a consistent-looking blob with a changed weight
     tensors = st_load(blob)
     meta2, blob2 = _retensor(dict(meta), {k: v.clone() for k, v in tensors.items()})
-    meta2["tensors"]["encoder.0.weight"]["sha256"] = "0" * 64
+    meta2["tensors"]["module.encoder.0.weight"]["sha256"] = "0" * 64
     with pytest.raises(ValueError, match="does not match its hash"):
         skae.load(_write(tmp_path / "y.skae", meta2, blob2))
 
@@ -191,15 +216,18 @@ def test_hash_mismatch_is_rejected(saved, tmp_path):
 def test_missing_and_extra_tensors_are_rejected(saved, tmp_path):
     meta, blob = _read(saved)
     tensors = st_load(blob)
-    fewer = {k: v for k, v in tensors.items() if k != "decoder.layers.0.bias"}
+    fewer = {k: v for k, v in tensors.items() if k != "module.decoder.layers.0.bias"}
     with pytest.raises(ValueError, match=r"missing \['decoder.layers.0.bias'\]"):
         skae.load(_write(tmp_path / "a.skae", *_retensor(dict(meta), fewer)))
-    more = {**tensors, "backdoor": torch.zeros(3)}
+    more = {**tensors, "module.backdoor": torch.zeros(3)}
     with pytest.raises(ValueError, match=r"extra \['backdoor'\]"):
         skae.load(_write(tmp_path / "b.skae", *_retensor(dict(meta), more)))
+    stray = {**tensors, "backdoor": torch.zeros(3)}  # neither the module's nor a fitted array
+    with pytest.raises(ValueError, match="neither the module's nor fitted arrays"):
+        skae.load(_write(tmp_path / "b2.skae", *_retensor(dict(meta), stray)))
     # header and blob disagree
     meta3 = dict(meta)
-    meta3["tensors"] = {k: v for k, v in meta["tensors"].items() if k != "encoder.0.bias"}
+    meta3["tensors"] = {k: v for k, v in meta["tensors"].items() if k != "module.encoder.0.bias"}
     with pytest.raises(ValueError, match="tensors differ from the header"):
         skae.load(_write(tmp_path / "c.skae", meta3, blob))
 
@@ -207,10 +235,10 @@ def test_missing_and_extra_tensors_are_rejected(saved, tmp_path):
 def test_wrong_shapes_and_dtypes_are_rejected(saved, tmp_path):
     meta, blob = _read(saved)
     tensors = st_load(blob)
-    wrong = {**tensors, "encoder.0.weight": torch.zeros(9, 64)}
+    wrong = {**tensors, "module.encoder.0.weight": torch.zeros(9, 64)}
     with pytest.raises(ValueError, match=r"tensor 'encoder.0.weight' is \(9, 64\)"):
         skae.load(_write(tmp_path / "a.skae", *_retensor(dict(meta), wrong)))
-    double = {**tensors, "encoder.0.bias": tensors["encoder.0.bias"].double()}
+    double = {**tensors, "module.encoder.0.bias": tensors["module.encoder.0.bias"].double()}
     with pytest.raises(ValueError, match="float64"):
         skae.load(_write(tmp_path / "b.skae", *_retensor(dict(meta), double)))
 

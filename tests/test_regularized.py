@@ -8,7 +8,7 @@ import torch
 from sklearn.linear_model import LogisticRegression
 
 from skae import ContractiveAE, SparseAE
-from skae.losses import ContractivePenalty, SparsityPenalty
+from skae.nn.losses import ContractivePenalty, SparsityPenalty
 
 FAST = dict(max_iter=5, random_state=0)
 

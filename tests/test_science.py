@@ -7,14 +7,14 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from skae._weights import build_without_global_rng, init_weights
-from skae.losses import ReconstructionLoss, reconstruction_loss
+from skae.nn.init import build_without_global_rng, init_weights
+from skae.nn.losses import ReconstructionLoss, reconstruction_loss
 from skae.modules import Autoencoder, TiedLinear
 
 
 def test_torch_only_modules_import_neither_sklearn_nor_skorch():
     code = (
-        "import sys; import skae.corruption, skae.modules, skae.losses; "
+        "import sys; import skae.nn.corruption, skae.modules, skae.nn.losses; "
         "bad = [m for m in ('sklearn', 'skorch') if m in sys.modules]; "
         "print(','.join(bad))"
     )

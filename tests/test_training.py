@@ -10,9 +10,9 @@ from skorch import NeuralNet
 
 import skae
 from skae import DenoisingAutoencoder, DivergenceError, StackedDAE, StackedDAEClassifier
-from skae._data import TensorData
-from skae._net import SkaeNet
-from skae.losses import ReconstructionLoss
+from skae.engine.data import TensorData
+from skae.engine.net import SkaeNet
+from skae.nn.losses import ReconstructionLoss
 from skae.modules import Autoencoder, StackedAutoencoder
 
 FAST = dict(max_iter=3, batch_size=64, random_state=0, device="cpu")
@@ -105,11 +105,11 @@ def test_partial_fit_validates_parameters_on_every_call(small_digits):
 def test_the_fitted_state_is_the_estimators_own(small_digits):
     X = (small_digits[0] > 0.5).astype(float)
     vae = skae.VAE(4, hidden_layer_sizes=(8,), **FAST).fit(X)
-    state = vae._get_state()
+    state = vae._fitted_state()
     assert "net_" not in state and all(k.endswith("_") for k in state)
     assert {"likelihood_", "loss_", "_score_seed_", "n_features_in_", "loss_curve_"} <= set(state)
     with pytest.raises(ValueError, match="not fitted attributes"):
-        vae._set_state({"transform": None})
+        vae._restore_fitted_state({"transform": None})
 
 
 def test_a_loaded_early_stopping_model_trains_partial_fit_on_every_row(small_digits, tmp_path):
@@ -153,7 +153,7 @@ def test_early_stopping_does_not_count_a_worse_epoch_as_an_improvement(sign):
     from skorch.callbacks import EarlyStopping
     from skorch.history import History
 
-    from skae._net import RelativeEarlyStopping
+    from skae.engine.net import RelativeEarlyStopping
 
     def best_epoch(callback, scores):
         net = SimpleNamespace(history=History(), verbose=0)

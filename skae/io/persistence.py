@@ -2,13 +2,21 @@
 
 A model file is a zip archive with exactly two members:
 
-- ``skae.json``: the format version, the estimator's class (one of skae's
-  own), its parameters, its fitted metadata, library versions, and for each
+- ``skae.json``: the format version, the estimator's class (a registered
+  one), its parameters, its fitted metadata, library versions, and for each
   tensor its dtype, shape and SHA-256;
-- ``tensors.safetensors``: the module's weights in the safetensors format
-  (a JSON header and raw little-endian buffers: no code).
+- ``tensors.safetensors``: the module's weights (``module.*``) and the
+  numeric fitted arrays (``fitted/*``, e.g. ``data_mean_``) in the safetensors
+  format (a JSON header and raw little-endian buffers: no code).
 
-:func:`load` never unpickles. It accepts only skae's estimator and
+This module knows no model's attributes. Estimator classes register themselves
+when they are defined (:func:`skae.models.base.registered_estimators`), and
+corruption classes likewise (:func:`skae.nn.corruption.registered_corruptions`);
+an estimator gives its fitted attributes (``_fitted_state``), rebuilds its
+module untrained (``_untrained_module``) and attaches the loaded one
+(``_attach_loaded_module``).
+
+:func:`load` never unpickles. It accepts only registered estimator and
 corruption classes, rebuilds the module from the parameters, checks every
 tensor's name, hash, shape and dtype against the rebuilt module, and then
 loads the weights strictly. Anything else is rejected with a ``ValueError``
@@ -22,6 +30,7 @@ from the saved weights with a fresh Adam state.
 import hashlib
 import json
 import os
+import tempfile
 import warnings
 import zipfile
 from numbers import Integral, Real
@@ -30,36 +39,22 @@ import numpy as np
 import sklearn
 import torch
 
-from . import corruption as _corruption
+from .. import modules as _public_modules
+from ..models.base import registered_estimators, registry_name
+from ..nn.corruption import registered_corruptions
 
 __all__ = ["save", "load", "FORMAT_VERSION"]
 
-#: 2: the fitted state is the estimator's own (``_get_state``), corruption copies included.
-FORMAT_VERSION = 2
+#: 3: numeric fitted arrays in the safetensors member (2: as JSON lists; still read).
+FORMAT_VERSION = 3
+_READABLE_VERSIONS = (2, 3)
 _JSON, _TENSORS = "skae.json", "tensors.safetensors"
-_CORRUPTIONS = ("MaskingNoise", "SaltAndPepperNoise", "GaussianNoise")
-
-
-def _estimator_classes():
-    from . import (
-        DVAE,
-        VAE,
-        AutoencoderOutlierDetector,
-        ContractiveAE,
-        DenoisingAutoencoder,
-        DenoisingImputer,
-        SparseAE,
-        StackedDAE,
-        StackedDAEClassifier,
-    )
-
-    return {cls.__name__: cls for cls in (
-        DenoisingAutoencoder, StackedDAE, StackedDAEClassifier, ContractiveAE, SparseAE, VAE, DVAE, DenoisingImputer,
-        AutoencoderOutlierDetector)}
+_MODULE, _FITTED = "module.", "fitted/"
 
 
 # ------------------------------------------------------------------ encoding
-def _encode(value, name):
+def _encode(value, name, arrays=None):
+    """``value`` as JSON; numeric arrays go into ``arrays[fitted/<name>]`` when given (else JSON lists)."""
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, Integral):
@@ -71,22 +66,27 @@ def _encode(value, name):
     if isinstance(value, type) and issubclass(value, torch.nn.Module):  # encoder= / decoder=
         return {"__module_class__": _class_path(value)}
     if isinstance(value, (tuple, list)):
-        items = [_encode(v, name) for v in value]
+        items = [_encode(v, f"{name}.{i}", arrays) for i, v in enumerate(value)]
         return {"__tuple__": items} if isinstance(value, tuple) else items
-    if type(value) in _estimator_classes().values():  # a meta-estimator's model, with its fitted state
-        encoded = {"__estimator__": type(value).__name__, "params": _encode(value.get_params(deep=False), name)}
+    if registered_estimators().get(registry_name(type(value))) is type(value):  # a meta-estimator's model
+        encoded = {"__estimator__": registry_name(type(value)),
+                   "params": _encode(value.get_params(deep=False), name)}
         if hasattr(value, "net_"):
-            encoded["state"] = _encode(value._get_state(), name)
+            encoded["state"] = _encode(value._fitted_state(), name, arrays)
         return encoded
-    if type(value).__name__ in _CORRUPTIONS and type(value).__module__ == _corruption.__name__:
-        return {"__corruption__": type(value).__name__, "params": _encode(value.get_params(), name)}
+    if registered_corruptions().get(registry_name(type(value))) is type(value):
+        return {"__corruption__": registry_name(type(value)), "params": _encode(value.get_params(), name)}
     if isinstance(value, dict):
-        return {str(k): _encode(v, name) for k, v in value.items()}
+        return {str(k): _encode(v, f"{name}.{k}", arrays) for k, v in value.items()}
     if isinstance(value, np.ndarray):
         if value.dtype == object:
             if not all(isinstance(v, str) for v in value.ravel()):
                 raise ValueError(f"Cannot save {name}: an object array that is not all strings.")
             return {"__array__": value.tolist(), "dtype": "object-str"}
+        if arrays is not None and value.dtype.kind in "biuf":
+            key = _FITTED + name
+            arrays[key] = torch.from_numpy(np.ascontiguousarray(value).astype(value.dtype.newbyteorder("<")))
+            return {"__array__": key, "dtype": value.dtype.str}
         return {"__array__": [_encode(v, name) for v in value.tolist()], "dtype": value.dtype.str}
     raise ValueError(
         f"Cannot save {name}={value!r} safely (type {type(value).__name__}); use pickle or joblib "
@@ -99,20 +99,20 @@ def _class_path(cls):
 
 
 def _trusted_classes(trusted):
-    """{import path: class} of skae's own module classes and the user's ``trusted`` ones."""
-    from ._modular import ConvDecoder, ConvEncoder
-
+    """{import path: class} of skae's public module classes (:mod:`skae.modules`) and the user's ``trusted`` ones."""
+    own = [getattr(_public_modules, name) for name in _public_modules.__all__]
+    own = [cls for cls in own if isinstance(cls, type) and issubclass(cls, torch.nn.Module)]
     classes = {}
-    for cls in (ConvEncoder, ConvDecoder, *trusted):
+    for cls in (*own, *trusted):
         if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
             raise TypeError(f"trusted must list torch.nn.Module classes, got {cls!r}.")
         classes[_class_path(cls)] = cls
     return classes
 
 
-def _decode(value, trusted):
+def _decode(value, trusted, arrays=None):
     if isinstance(value, list):
-        return [_decode(v, trusted) for v in value]
+        return [_decode(v, trusted, arrays) for v in value]
     if not isinstance(value, dict):
         return value
     if "__module_class__" in value:  # looked up among the trusted classes: nothing is imported
@@ -124,20 +124,20 @@ def _decode(value, trusted):
             )
         return trusted[path]
     if "__estimator__" in value:
-        cls = _estimator_classes().get(value["__estimator__"])
+        cls = registered_estimators().get(value["__estimator__"])
         if cls is None:
             raise ValueError(f"Unknown estimator class {value['__estimator__']!r} in the model file.")
         estimator = cls(**_decode(value["params"], trusted))
         if "state" in value:
-            estimator._set_state(_decode(value["state"], trusted))
+            estimator._restore_fitted_state(_decode(value["state"], trusted, arrays))
         return estimator
     if "__tuple__" in value:
-        return tuple(_decode(v, trusted) for v in value["__tuple__"])
+        return tuple(_decode(v, trusted, arrays) for v in value["__tuple__"])
     if "__corruption__" in value:
-        name = value["__corruption__"]
-        if name not in _CORRUPTIONS:
-            raise ValueError(f"Unknown corruption class {name!r} in the model file.")
-        return getattr(_corruption, name)(**_decode(value["params"], trusted))
+        cls = registered_corruptions().get(value["__corruption__"])
+        if cls is None:
+            raise ValueError(f"Unknown corruption class {value['__corruption__']!r} in the model file.")
+        return cls(**_decode(value["params"], trusted))
     if "__array__" in value:
         if value["dtype"] == "object-str":
             items = _decode(value["__array__"], trusted)
@@ -147,8 +147,16 @@ def _decode(value, trusted):
         dtype = np.dtype(value["dtype"])
         if dtype.kind not in "biufUS":
             raise ValueError(f"Unsupported array dtype {dtype} in the model file.")
+        if isinstance(value["__array__"], str):  # a fitted array in the tensors member
+            key = value["__array__"]
+            if arrays is None or key not in arrays or not key.startswith(_FITTED):
+                raise ValueError(f"The fitted array {key!r} is missing from the tensors.")
+            array = arrays[key].numpy()
+            if array.dtype.kind != dtype.kind or array.dtype.itemsize != dtype.itemsize:
+                raise ValueError(f"The fitted array {key!r} is {array.dtype}, the header says {dtype}.")
+            return array.astype(dtype, copy=True)
         return np.asarray(_decode(value["__array__"], trusted), dtype=dtype)
-    return {k: _decode(v, trusted) for k, v in value.items()}
+    return {k: _decode(v, trusted, arrays) for k, v in value.items()}
 
 
 class _Untrusted(ValueError):
@@ -170,10 +178,12 @@ def save(estimator, path):
     Parameters
     ----------
     estimator : skae estimator
-        A fitted DenoisingAutoencoder, StackedDAE, StackedDAEClassifier,
-        ContractiveAE, SparseAE, VAE or DVAE.
+        A fitted skae estimator (any registered class: skae's own, or a
+        subclass of :class:`~skae.models.base.TorchEstimator`).
     path : str or path-like
-        The file to write (conventionally ``*.skae``).
+        The file to write (conventionally ``*.skae``). It is written to a
+        temporary file in the same folder, then renamed over ``path``: a save
+        that fails part-way leaves any previous file at ``path`` as it was.
 
     Examples
     --------
@@ -190,10 +200,9 @@ def save(estimator, path):
     from safetensors.torch import save as safetensors_save
     from sklearn.utils.validation import check_is_fitted
 
-    classes = _estimator_classes()
-    name = type(estimator).__name__
-    if classes.get(name) is not type(estimator):
-        raise ValueError(f"skae.save saves skae's own estimators, not {type(estimator).__name__}.")
+    name = registry_name(type(estimator))
+    if registered_estimators().get(name) is not type(estimator):
+        raise ValueError(f"skae.save saves skae's estimators, not {type(estimator).__name__}.")
     check_is_fitted(estimator, "net_")
 
     params = {}
@@ -202,10 +211,12 @@ def save(estimator, path):
             warnings.warn("random_state is a RandomState instance; it is saved as None.", UserWarning)
             value = None
         params[key] = _encode(value, key)
-    fitted = {a: _encode(value, a) for a, value in estimator._get_state().items()}
+    arrays = {}
+    fitted = {a: _encode(value, a, arrays) for a, value in estimator._fitted_state().items()}
 
     state = estimator.net_.module_.state_dict()
-    tensors = {k: v.detach().cpu().contiguous().clone() for k, v in state.items()}
+    tensors = {_MODULE + k: v.detach().cpu().contiguous().clone() for k, v in state.items()}
+    tensors.update(arrays)
     manifest = {
         k: {"dtype": str(t.dtype).replace("torch.", ""), "shape": list(t.shape), "sha256": _sha256(_tensor_bytes(t))}
         for k, t in tensors.items()
@@ -217,13 +228,28 @@ def save(estimator, path):
         "device": str(estimator.device_),
         "versions": {"skae": _version(), "torch": torch.__version__, "sklearn": sklearn.__version__},
     }
-    with zipfile.ZipFile(os.fspath(path), "w", compression=zipfile.ZIP_STORED) as zf:
-        zf.writestr(_JSON, json.dumps(meta, indent=1))
-        zf.writestr(_TENSORS, blob)
+    path = os.fspath(path)
+    folder, base = os.path.split(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=folder)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # the permissions of a file opened for writing (mkstemp's are 0600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as zf:
+                zf.writestr(_JSON, json.dumps(meta, indent=1))
+                zf.writestr(_TENSORS, blob)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def _version():
-    from . import __version__
+    from .. import __version__
 
     return __version__
 
@@ -292,12 +318,14 @@ def load(path, device=None, *, trusted=()):
 
     if not isinstance(meta, dict) or meta.get("format") != "skae":
         _reject(path, "no skae header")
-    if meta.get("format_version") != FORMAT_VERSION:
-        _reject(path, f"format version {meta.get('format_version')!r}, this skae reads {FORMAT_VERSION}")
-    classes = _estimator_classes()
+    version = meta.get("format_version")
+    if version not in _READABLE_VERSIONS:
+        _reject(path, f"format version {version!r}, this skae reads {list(_READABLE_VERSIONS)}")
+    classes = registered_estimators()
     cls = classes.get(meta.get("class"))
     if cls is None:
-        _reject(path, f"unknown estimator class {meta.get('class')!r}; skae loads only {sorted(classes)}")
+        _reject(path, f"unknown estimator class {meta.get('class')!r}; skae loads only the registered "
+                      f"{sorted(classes)} (a class of yours is registered once its module is imported)")
     if _sha256(blob) != meta.get("tensors_sha256"):
         _reject(path, "the tensors' hash does not match the header (the file was modified or truncated)")
     try:
@@ -316,21 +344,26 @@ def load(path, device=None, *, trusted=()):
         if _sha256(_tensor_bytes(t)) != info["sha256"]:
             _reject(path, f"tensor {key!r} does not match its hash")
 
+    if version >= 3:  # the module's weights under "module.", the fitted arrays under "fitted/"
+        arrays = {k: t for k, t in tensors.items() if k.startswith(_FITTED)}
+        tensors = {k[len(_MODULE):]: t for k, t in tensors.items() if k.startswith(_MODULE)}
+        if len(arrays) + len(tensors) != len(manifest):
+            _reject(path, "tensors that are neither the module's nor fitted arrays")
+    else:
+        arrays = None
     trusted = _trusted_classes(trusted)
     try:
         params = _decode(meta["params"], trusted)
-        fitted = _decode(meta["fitted"], trusted)
+        fitted = _decode(meta["fitted"], trusted, arrays)
         estimator = cls(**params)
         estimator._validate_params()
     except _Untrusted as exc:
         _reject(path, str(exc))
     except (TypeError, ValueError, KeyError) as exc:
         _reject(path, f"bad parameters ({exc})")
-    if device is not None and "device" in estimator.get_params():  # (a detector's model: its own)
-        estimator.set_params(device=device)
     try:
-        estimator._set_state(fitted)
-        module = estimator._empty_module()
+        estimator._restore_fitted_state(fitted)
+        module = estimator._untrained_module()
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         _reject(path, f"bad parameters or fitted state ({exc})")
     expected = module.state_dict()
@@ -343,5 +376,5 @@ def load(path, device=None, *, trusted=()):
             _reject(path, f"tensor {key!r} is {tuple(t.shape)} {t.dtype}, the model needs "
                           f"{tuple(expected[key].shape)} {expected[key].dtype}")
     module.load_state_dict(tensors, strict=True)
-    estimator._attach_module(module)
+    estimator._attach_loaded_module(module, device=device)
     return estimator

@@ -1,20 +1,18 @@
-"""The scikit-learn estimator bases shared by every skae model.
+"""The base of skae's autoencoders: everything a transformer does with a trained encoder and decoder.
 
-:class:`TorchEstimator` adds to :class:`~skae._training.TrainingMixin` (the
-phases) chunked inference in the input's dtype. :class:`BaseAutoencoder`
-writes, once for all autoencoders: ``fit``, ``partial_fit``, ``transform``,
-``inverse_transform``, ``score_samples``, ``score`` and the output feature
-names, and the default single training phase. A single-phase model declares
-its parameters, its module (``_module_class`` or :meth:`~BaseAutoencoder._module`)
-and its objective (:meth:`~BaseAutoencoder._objective`).
+:class:`BaseAutoencoder` writes, once for all autoencoders: ``fit``,
+``partial_fit``, ``transform``, ``inverse_transform``, ``score_samples``,
+``score``, the output feature names, the default single training phase, the
+``encoder=`` / ``decoder=`` module classes, and the collapsed-code check after
+training. A single-phase model declares its parameters, its module classes
+(``_module_class``, ``_modular_class``) and its objective (:meth:`~BaseAutoencoder._objective`).
 """
 
-import copy
 import warnings
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import TransformerMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import (
     _check_feature_names_in,
@@ -22,68 +20,21 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from ._data import TensorData
-from ._params import _in_unit_interval
-from ._training import Phase, TrainingMixin
-from ._utils import check_X_for_loss
-from ._weights import init_weights
-from .losses import RECONSTRUCTION_LOSSES, ReconstructionLoss, reconstruction_loss
-from .modules import Autoencoder
+from ..engine.data import TensorData
+from ..nn.autoencoders import Autoencoder, ModularAutoencoder
+from ..nn.losses import RECONSTRUCTION_LOSSES, ReconstructionLoss, reconstruction_loss
+from .base import Phase, TorchEstimator
+from .custom import custom_autoencoder, initialise_custom, uses_custom_modules
+from .validation import check_X_for_loss
 
-__all__ = ["BaseAutoencoder", "TorchEstimator"]
-
-class TorchEstimator(TrainingMixin, BaseEstimator):
-    """Training (phases) plus chunked inference, in the input's floating dtype."""
-
-    #: Rows per chunk at inference (inputs are streamed in chunks).
-    _inference_chunk_rows = 4096
-
-    def _chunks(self, n_rows):
-        """Slices of at most ``max(_inference_chunk_rows, batch_size)`` rows covering ``n_rows``."""
-        step = max(self._inference_chunk_rows, int(self.batch_size))
-        return [slice(start, start + step) for start in range(0, n_rows, step)]
-
-    def _loss_for(self, X):
-        """``loss="auto"``: cross-entropy for data in [0, 1], else squared error."""
-        if self.loss == "auto":
-            return "cross_entropy" if _in_unit_interval(X) else "squared_error"
-        return self.loss
-
-    def _initialise(self, module, generator):
-        """Glorot-uniform weights for this estimator's activation, zero biases."""
-        init_weights(module, generator, activation=self.activation)
-
-    def _inference_module(self, dtype):
-        """The trained module in ``dtype`` (a float64 copy for float64 inputs)."""
-        module = self.net_.module_
-        if dtype != torch.float32:
-            module = copy.deepcopy(module).to(dtype)
-        return module.eval()
-
-    def _map_rows(self, X, fn, width, mode=torch.inference_mode):
-        """Apply ``fn(module, x_batch) -> tensor (B, width)`` to ``X`` in chunks, under ``mode()``.
-
-        Streams the rows (so memory-mapped input is never loaded whole) and runs
-        in X's floating dtype, so a row's result does not depend on the others.
-        """
-        dtype = torch.float64 if X.dtype == np.float64 else torch.float32
-        module = self._inference_module(dtype)
-        device = self.device_
-        out = np.empty((X.shape[0], width), dtype=X.dtype)
-        with mode():
-            for rows in self._chunks(X.shape[0]):
-                chunk = X[rows]
-                if not (type(chunk) is np.ndarray and chunk.flags.c_contiguous and chunk.flags.writeable):
-                    chunk = np.array(chunk, dtype=X.dtype, order="C")  # e.g. a memmap slice
-                out[rows] = fn(module, torch.from_numpy(chunk).to(device)).cpu().numpy()
-        return out
-
+__all__ = ["BaseAutoencoder"]
 
 class BaseAutoencoder(TransformerMixin, TorchEstimator):
     """Base class of skae's autoencoders; not for direct use.
 
     Subclasses store their parameters in ``__init__``, extend
-    ``_parameter_constraints``, and declare their module (``_module_class``, or
+    ``_parameter_constraints``, and declare their module (``_module_class`` and,
+    with ``encoder=`` / ``decoder=`` parameters, ``_modular_class``; or
     :meth:`_module`) and objective (:meth:`_objective`); a multi-phase model
     overrides :meth:`_phases`. The module's ``forward(x)`` gives
     ``(preactivation, code, ...)``; it has an ``encoder`` (x -> code) and a
@@ -91,7 +42,7 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
     ``preactivation`` to the loss's input.
     """
 
-    _parameter_constraints: dict = dict(TrainingMixin._parameter_constraints)
+    _parameter_constraints: dict = dict(TorchEstimator._parameter_constraints)
 
     #: Prefix of the output feature names (``dae0, dae1, ...``).
     _feature_prefix = "ae"
@@ -99,10 +50,19 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
     #: The MLP module class :meth:`_module` builds.
     _module_class = Autoencoder
 
+    #: The module class assembling ``encoder=`` / ``decoder=`` classes (for estimators with those parameters).
+    _modular_class = ModularAutoencoder
+
     # ------------------------------------------------------- declarations
+    def _uses_custom_modules(self):
+        return "encoder" in self._get_param_names() and uses_custom_modules(self)
+
     def _module(self, n_features):
-        """A new, not yet initialised module: by default ``_module_class`` from
-        ``n_components``, ``hidden_layer_sizes``, ``activation``, ``tied_weights`` and ``loss_``."""
+        """A new, not yet initialised module: ``_modular_class`` around the ``encoder`` / ``decoder``
+        classes if any, else ``_module_class`` from ``n_components``, ``hidden_layer_sizes``,
+        ``activation``, ``tied_weights`` and ``loss_``."""
+        if self._uses_custom_modules():
+            return custom_autoencoder(self, n_features, self._modular_class)
         return self._module_class(
             n_features=n_features,
             n_components=self.n_components,
@@ -123,7 +83,13 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
             objective=self._objective(), data=lambda trained: TensorData(X), initialise=self._initialise,
         )]
 
-    def _validate_training_data(self, X, y=None):
+    def _initialise(self, module, generator):
+        """Glorot-uniform weights for the MLP; a user's modules keep their own initialisation, seeded."""
+        if self._uses_custom_modules():
+            return initialise_custom(module, generator)
+        return super()._initialise(module, generator)
+
+    def _prepare_training_data(self, X, y=None):
         X = self._validate_X(X, reset=True, min_samples=2)
         self.loss_ = self._loss_for(X)
         self._check_training_X(X)
@@ -136,7 +102,10 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
     #: Rows of the training data on which a fit checks its code.
     _check_rows = 2048
 
-    def _check_fit(self, X):
+    def _after_training(self, X, y, *, update):
+        self._warn_if_collapsed(X)
+
+    def _warn_if_collapsed(self, X):
         """Warn when the code collapsed: every unit (nearly) constant over the training rows."""
         module = self.net_.module_
         with torch.no_grad():

@@ -1,16 +1,27 @@
-"""Training as phases: the one fit path of every skae estimator.
+"""The base of every skae estimator: its shared parameters, and the one training path.
 
-An estimator declares its training as a list of :class:`Phase` objects (which
-module, which objective, which data, how many epochs): one phase for the
-DAE/CAE/SAE/VAE, one per layer plus fine-tuning for the stacks.
-:class:`TrainingMixin` runs them, the same way for ``fit``, the first
-``partial_fit``, :func:`~skae.resumable_fit` (which resumes them) and
-:func:`~skae.load` (which rebuilds their modules without training). It also
-owns what every estimator shares around training: validation helpers, the
-skorch net's settings, divergence and interruption handling, rolling back a
-failed ``partial_fit``, and the fitted state that persistence saves.
+An estimator declares what it is in its own class, in one place:
+
+- its parameters (``__init__``, ``_parameter_constraints``);
+- ``_prepare_training_data(X, y, **fit_params) -> (X, y)``: validate the
+  training data and record what is learnt from the data itself (``loss_``,
+  ``classes_``, column statistics, ...);
+- ``_resolve_params()``: check the parameters that constraints cannot and make
+  the fitted copies of parameter objects (``corruption_``);
+- ``_phases(X=None, y=None)``: its training as a list of :class:`Phase`
+  (which module, which objective, which data, how many epochs);
+- ``_after_training(X, y, update)``: what is measured on the trained model
+  (statistics kept for sampling, a held-out error, the collapsed-code check).
+
+:meth:`TorchEstimator._fit` runs these the same way for ``fit``, the first
+``partial_fit`` and :func:`~skae.resumable_fit`; ``partial_fit`` runs the last
+phase's objective and ``_after_training(update=True)``; :func:`~skae.load`
+rebuilds the phases' modules without training and restores the fitted
+attributes. The skorch net (:class:`~skae.engine.net.SkaeNet`) owns the
+training state.
 """
 
+import copy
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,22 +30,46 @@ from typing import Callable, Optional
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._data import TensorData, TensorSplit, training_tensor
-from ._net import DivergenceError, RelativeEarlyStopping, SkaeNet
-from ._utils import (
-    check_float32_range,
-    check_X_for_loss,
-    draw_seeds,
-    fused_optimizer_supported,
-    resolve_device,
-)
-from ._weights import build_without_global_rng
-from .parallel import data_parallel_active
+from ..engine.callbacks import DivergenceError, RelativeEarlyStopping
+from ..engine.data import TensorData, TensorSplit, training_tensor
+from ..engine.devices import fused_optimizer_supported, resolve_device
+from ..engine.net import SkaeNet
+from ..engine.parallel import data_parallel_active
+from ..engine.seeds import draw_seeds
+from ..nn.init import build_without_global_rng, init_weights
+from .validation import check_float32_range, check_X_for_loss, in_unit_interval
 
-__all__ = ["Phase", "TrainingMixin"]
+__all__ = ["Phase", "TorchEstimator", "registered_estimators"]
+
+#: Every estimator class, by the name a model file stores (see :func:`registered_estimators`).
+_REGISTRY = {}
+
+
+def registered_estimators():
+    """``{name: class}`` of every estimator class defined so far: skae's by their name, others by import path.
+
+    Classes register themselves when they are defined (``__init_subclass__``),
+    so :mod:`skae.io` saves and loads a new model with no edit of its own.
+    """
+    return dict(_REGISTRY)
+
+
+def registry_name(cls):
+    """The name a model file stores for ``cls``: ``DenoisingAutoencoder``, or ``package.module.Class``."""
+    return cls.__name__ if cls.__module__.startswith("skae.") else f"{cls.__module__}.{cls.__qualname__}"
+
+
+class Registered:
+    """Classes derived from this one register themselves for :mod:`skae.io` (names without a leading ``_``)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.__name__.startswith("_"):
+            _REGISTRY[registry_name(cls)] = cls
 
 
 @dataclass(frozen=True)
@@ -52,7 +87,7 @@ class Phase:
         trained by the earlier phases (whose parameters it may share).
     objective : dict
         The net's training objective: ``criterion`` and ``criterion__*``,
-        ``corruption``, ``n_corruptions``.
+        ``corruption``, ``n_corruptions``, ``forward_params``.
     data : callable
         ``data(trained) -> TensorData``: the training data, given the earlier
         phases' trained modules.
@@ -72,15 +107,8 @@ class Phase:
     partial_epochs: int = 1
 
 
-class TrainingMixin:
-    """Runs an estimator's phases and keeps the state they produce.
-
-    A subclass defines ``_phases(X=None, y=None)`` (``X``, ``y``: training
-    tensors, ``None`` when only the modules' architecture is needed),
-    ``_validate_training_data(X, y, **fit_params) -> (X, y)`` and
-    ``_check_params()`` (model-specific checks and fitted copies of object
-    parameters).
-    """
+class TorchEstimator(Registered, BaseEstimator):
+    """Base class of skae's estimators; not for direct use (see the module docstring)."""
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -97,10 +125,92 @@ class TrainingMixin:
         "verbose": ["verbose"],
     }
 
-    def _check_params(self):
-        """Model-specific checks and fitted copies of object parameters (before any training)."""
+    #: Rows per chunk at inference (inputs are streamed in chunks).
+    _inference_chunk_rows = 4096
 
-    # ---------------------------------------------------------------- checks
+    # ---------------------------------------------------------- declarations
+    def _prepare_training_data(self, X, y=None):
+        """Validate the training data; record what is learnt from the data itself. Returns ``(X, y)``."""
+        raise NotImplementedError
+
+    def _resolve_params(self):
+        """Check what constraints cannot; make fitted copies of parameter objects (before any training)."""
+
+    def _phases(self, X=None, y=None):
+        """The training, as a list of :class:`Phase` (``X``, ``y``: ``None`` when only the modules are needed)."""
+        raise NotImplementedError
+
+    def _after_training(self, X, y, *, update):
+        """Measure the trained model on its training tensors (``update``: a later ``partial_fit``'s chunk)."""
+
+    # ------------------------------------------------------------ parameters
+    def _routed_prefixes(self):
+        """``encoder__`` / ``decoder__`` for estimators with module-class parameters."""
+        return tuple(f"{name}__" for name in ("encoder", "decoder") if name in self._get_param_names())
+
+    def _store_routed(self, params):
+        """``__init__``'s ``**module_params``, stored as they are: checked in ``fit``, as scikit-learn asks."""
+        vars(self).update(params)
+
+    def _extra_params(self):
+        """Parameters stored beyond the signature: ``encoder__*`` / ``decoder__*`` (or mistakes, refused in fit)."""
+        named = set(self._get_param_names())
+        return {k: v for k, v in vars(self).items() if k not in named and not k.startswith("_") and not k.endswith("_")}
+
+    def _check_extra_params(self):
+        prefixes = self._routed_prefixes()
+        unknown = sorted(k for k in self._extra_params() if not (prefixes and k.startswith(prefixes)))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unexpected parameters {unknown} (only "
+                            f"encoder__* and decoder__* are routed to the modules).")
+
+    def _routed_params(self, name):
+        """The ``<name>__<arg>`` parameters stored on this estimator, as ``{arg: value}``."""
+        prefix = name + "__"
+        return {k[len(prefix):]: v for k, v in vars(self).items() if k.startswith(prefix)}
+
+    def get_params(self, deep=True):
+        """Get the parameters of this estimator, the routed ``encoder__*`` / ``decoder__*`` ones included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of parameter objects (``corruption__rate``).
+
+        Returns
+        -------
+        params : dict
+        """
+        params = super().get_params(deep=deep)
+        params.update(self._extra_params())
+        return params
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator; unknown names raise ``ValueError``.
+
+        ``encoder__<arg>`` / ``decoder__<arg>`` are stored for the module classes.
+        ``<object>__<param>`` (``corruption__rate``) first replaces the parameter
+        object by a copy of itself, so that an object the user passed, or shared
+        with another estimator, is never modified.
+
+        Parameters
+        ----------
+        **params : dict
+
+        Returns
+        -------
+        self : estimator
+        """
+        prefixes = self._routed_prefixes()
+        routed = {k: params.pop(k) for k in list(params) if prefixes and k.startswith(prefixes)}
+        for name in {k.split("__", 1)[0] for k in params if "__" in k} - set(params):
+            value = getattr(self, name, None)
+            if hasattr(value, "get_params") and not isinstance(value, (BaseEstimator, type)):
+                setattr(self, name, type(value)(**value.get_params(deep=False)))
+        super().set_params(**params)
+        vars(self).update(routed)
+        return self
+
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
         sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
@@ -111,6 +221,7 @@ class TrainingMixin:
                 )
         return tuple(int(s) for s in sizes)
 
+    # ------------------------------------------------------------------ data
     def _validate_X(self, X, *, reset, min_samples=1):
         return validate_data(
             self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=min_samples
@@ -120,7 +231,17 @@ class TrainingMixin:
         check_float32_range(X)
         check_X_for_loss(X, getattr(self, "loss_", None))
 
-    # ------------------------------------------------------------- the net
+    def _loss_for(self, X):
+        """``loss="auto"``: cross-entropy for data in [0, 1], else squared error."""
+        if self.loss == "auto":
+            return "cross_entropy" if in_unit_interval(X) else "squared_error"
+        return self.loss
+
+    def _initialise(self, module, generator):
+        """Glorot-uniform weights for this estimator's activation, zero biases."""
+        init_weights(module, generator, activation=self.activation)
+
+    # --------------------------------------------------------------- the net
     def _make_net(self, module, *, device, seed, split_seed, epochs, objective, early_stopping, label=None):
         """An initialised :class:`SkaeNet` around ``module`` with this estimator's settings."""
         train_split = None
@@ -191,18 +312,19 @@ class TrainingMixin:
                 )
         return finished
 
-    # -------------------------------------------------------------- phases
+    # ------------------------------------------------------ the training path
     def _fit(self, X, y=None, *, partial=False, checkpoint=None, **fit_params):
-        """Validate, then run every phase from a fresh initialisation.
+        """Validate, run every phase from a fresh initialisation, then measure the trained model.
 
         ``partial``: each phase runs its ``partial_epochs`` (the first
         ``partial_fit``). ``checkpoint``: an object that restores finished
-        phases and epochs and saves new ones (see :mod:`skae.checkpoint`).
+        phases and epochs and saves new ones (see :mod:`skae.io.checkpoint`).
         """
         with self._keep_state_on_error():
-            X, y = self._validate_training_data(X, y, **fit_params)
+            X, y = self._prepare_training_data(X, y, **fit_params)
             device = resolve_device(self.device)
-            self._check_params()
+            self._check_extra_params()
+            self._resolve_params()
             Xt = training_tensor(X, device)
             yt = None if y is None else torch.as_tensor(y).to(Xt.device)
             phases = self._phases(Xt, yt)
@@ -234,11 +356,8 @@ class TrainingMixin:
             if len(phases) > 1:
                 self.pretrain_loss_curves_ = curves[:-1]
             self._record_history()
-        self._check_fit(Xt)
+            self._after_training(Xt, yt, update=False)
         return self
-
-    def _check_fit(self, X):
-        """Checks of the fitted model on (a sample of) its training tensor ``X``; warnings only."""
 
     def _partial_fit(self, X):
         """One more pass over ``X`` with the last phase's objective (or a first, partial fit)."""
@@ -248,11 +367,13 @@ class TrainingMixin:
         with self._keep_state_on_error(rollback_net=True):
             X = self._validate_X(X, reset=False, min_samples=1)
             self._check_training_X(X)
-            self._check_params()
+            self._check_extra_params()
+            self._resolve_params()
             self._sync_net(self._phases()[-1].objective)
-            device = torch.device(self.net_.device)
-            self._run_epochs(self.net_, TensorData(training_tensor(X, device)), 1)
+            Xt = training_tensor(X, torch.device(self.net_.device))
+            self._run_epochs(self.net_, TensorData(Xt), 1)
             self._record_history()
+            self._after_training(Xt, None, update=True)
         return self
 
     def _record_history(self):
@@ -268,65 +389,49 @@ class TrainingMixin:
 
     @contextmanager
     def _keep_state_on_error(self, rollback_net=False):
-        """Restore the estimator (and, with ``rollback_net``, its net's training state) if the block raises.
-
-        The net is rolled back from snapshots of the module's and optimiser's
-        state dicts, the generators' states and the history's length.
-        """
+        """Restore the estimator (and, with ``rollback_net``, its net's training state) if the block raises."""
         saved = dict(vars(self))
         net = self.__dict__.get("net_") if rollback_net else None
-        if net is not None:
-            snapshot = (
-                {k: v.clone() for k, v in net.module_.state_dict().items()},
-                _clone_state(net.optimizer_.state_dict()),
-                net.shuffle_generator_.get_state(), net.noise_generator_.get_state(), len(net.history),
-            )
+        snapshot = None if net is None else net.get_training_state()
         try:
             yield
         except BaseException:
             vars(self).clear()
             vars(self).update(saved)
             if net is not None:
-                module_state, optimizer_state, shuffle, noise, n_epochs = snapshot
-                net.module_.load_state_dict(module_state)
-                net.optimizer_.load_state_dict(optimizer_state)
-                net.shuffle_generator_.set_state(shuffle)
-                net.noise_generator_.set_state(noise)
-                del net.history[n_epochs:]
+                net.set_training_state(snapshot)
             raise
 
-    # ------------------------------------------------------- fitted state
-    def _get_state(self):
-        """The fitted attributes (those ending in ``_``) but the net: what a saved model stores."""
-        return {k: v for k, v in vars(self).items() if k.endswith("_") and k != "net_"}
+    # ------------------------------------------------------------- inference
+    def _chunks(self, n_rows):
+        """Slices of at most ``max(_inference_chunk_rows, batch_size)`` rows covering ``n_rows``."""
+        step = max(self._inference_chunk_rows, int(self.batch_size))
+        return [slice(start, start + step) for start in range(0, n_rows, step)]
 
-    def _set_state(self, state):
-        """Restore what :meth:`_get_state` returned (fitted attributes only)."""
-        bad = [k for k in state if not (isinstance(k, str) and k.endswith("_")) or k == "net_"]
-        if bad:
-            raise ValueError(f"not fitted attributes: {bad}")
-        vars(self).update(state)
+    def _inference_module(self, dtype):
+        """The trained module in ``dtype`` (a float64 copy for float64 inputs)."""
+        module = self.net_.module_
+        if dtype != torch.float32:
+            module = copy.deepcopy(module).to(dtype)
+        return module.eval()
 
-    def _empty_module(self):
-        """The fitted model's module, freshly built by the phases without training."""
-        self._check_params()
-        trained = []
-        for phase in self._phases():
-            trained.append(build_without_global_rng(phase.module, trained))
-        return trained[-1]
+    def _map_rows(self, X, fn, width, mode=torch.inference_mode):
+        """Apply ``fn(module, x_batch) -> tensor (B, width)`` to ``X`` in chunks, under ``mode()``.
 
-    def _attach_module(self, module):
-        """Give a rebuilt, loaded ``module`` the net that ``fit`` would have left around it."""
-        net = self._make_net(module, device=resolve_device(self.device), seed=0, split_seed=0, epochs=1,
-                             objective=self._phases()[-1].objective, early_stopping=False)
-        valid = self.validation_loss_curve_ or []
-        for i, loss in enumerate(self.loss_curve_):  # so that n_iter_ carries on after partial_fit
-            net.history.new_epoch()
-            net.history.record("epoch", i + 1)
-            net.history.record("train_loss", loss)
-            if i < len(valid):
-                net.history.record("valid_loss", valid[i])
-        self.net_ = net
+        Streams the rows (so memory-mapped input is never loaded whole) and runs
+        in X's floating dtype, so a row's result does not depend on the others.
+        """
+        dtype = torch.float64 if X.dtype == np.float64 else torch.float32
+        module = self._inference_module(dtype)
+        device = self.device_
+        out = np.empty((X.shape[0], width), dtype=X.dtype)
+        with mode():
+            for rows in self._chunks(X.shape[0]):
+                chunk = X[rows]
+                if not (type(chunk) is np.ndarray and chunk.flags.c_contiguous and chunk.flags.writeable):
+                    chunk = np.array(chunk, dtype=X.dtype, order="C")  # e.g. a memmap slice
+                out[rows] = fn(module, torch.from_numpy(chunk).to(device)).cpu().numpy()
+        return out
 
     @property
     def device_(self):
@@ -334,13 +439,37 @@ class TrainingMixin:
         check_is_fitted(self, "net_")
         return torch.device(self.net_.device)
 
+    # ------------------------------------------ fitted state (for skae.io)
+    def _fitted_state(self):
+        """The fitted attributes (those ending in ``_``) but the net: what a saved model stores."""
+        return {k: v for k, v in vars(self).items() if k.endswith("_") and k != "net_"}
 
-def _clone_state(value):
-    """A deep copy of an optimiser state dict's tensors (the step updates them in place)."""
-    if isinstance(value, torch.Tensor):
-        return value.clone()
-    if isinstance(value, dict):
-        return {k: _clone_state(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clone_state(v) for v in value]
-    return value
+    def _restore_fitted_state(self, state):
+        """Restore what :meth:`_fitted_state` returned (fitted attributes only)."""
+        bad = [k for k in state if not (isinstance(k, str) and k.endswith("_")) or k == "net_"]
+        if bad:
+            raise ValueError(f"not fitted attributes: {bad}")
+        vars(self).update(state)
+
+    def _untrained_module(self):
+        """The fitted model's module, built by the phases without training (for a load)."""
+        self._resolve_params()
+        trained = []
+        for phase in self._phases():
+            trained.append(build_without_global_rng(phase.module, trained))
+        return trained[-1]
+
+    def _attach_loaded_module(self, module, device=None):
+        """Give a loaded ``module`` the net that ``fit`` would have left around it, on ``device`` if given."""
+        if device is not None:
+            self.set_params(device=device)
+        net = self._make_net(module, device=resolve_device(self.device), seed=0, split_seed=0, epochs=1,
+                             objective=self._phases()[-1].objective, early_stopping=False)
+        valid = self.validation_loss_curve_ or []
+        history = []  # so that n_iter_ carries on after partial_fit
+        for i, loss in enumerate(self.loss_curve_):
+            epoch = {"epoch": i + 1, "batches": [], "train_loss": loss}
+            if i < len(valid):
+                epoch["valid_loss"] = valid[i]
+            history.append(epoch)
+        self.net_ = net.set_training_state({"history": history})

@@ -18,11 +18,14 @@ of a different fit is refused, not silently reused.
 import hashlib
 import json
 import os
+import tempfile
 
 import numpy as np
 import torch
 from skorch.callbacks import Callback
-from skorch.history import History
+
+from ..models.base import TorchEstimator
+from .persistence import _encode
 
 __all__ = ["resumable_fit"]
 
@@ -30,7 +33,6 @@ _STATE, _META = "checkpoint.pt", "checkpoint.json"
 
 
 def _fingerprint(estimator, arrays):
-    from .persistence import _encode
 
     params = {k: _encode(v, k) for k, v in estimator.get_params(deep=False).items()
               if not isinstance(v, np.random.RandomState)}
@@ -44,9 +46,16 @@ def _fingerprint(estimator, arrays):
 
 
 def _replace(path, write):
-    """Write ``path`` atomically through ``write(tmp_path)``."""
-    write(path + ".tmp")
-    os.replace(path + ".tmp", path)
+    """Write ``path`` atomically through ``write(tmp_path)``, with a temporary name of this call's own."""
+    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp", dir=os.path.dirname(path))
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 class _EpochCheckpoint(Callback):
@@ -57,14 +66,9 @@ class _EpochCheckpoint(Callback):
         self.index = index
 
     def on_epoch_end(self, net, **kwargs):
-        self.checkpoint.save(current={
-            "phase": self.index,
-            "module": net.module_.state_dict(),
-            "optimizer": net.optimizer_.state_dict(),
-            "shuffle_generator": net.shuffle_generator_.get_state(),
-            "noise_generator": net.noise_generator_.get_state().cpu(),
-            "history": json.dumps(list(net.history), default=float),
-        })
+        state = net.get_training_state()
+        self.checkpoint.save(current={**state, "phase": self.index,
+                                      "history": json.dumps(state["history"], default=float)})
 
 
 class _Checkpoint:
@@ -101,12 +105,8 @@ class _Checkpoint:
             saved = self.current if self.current is not None and self.current["phase"] == index else None
             if saved is None:
                 return 0
-            net.optimizer_.load_state_dict(saved["optimizer"])
-            net.shuffle_generator_.set_state(saved["shuffle_generator"])
-            if net.noise_generator_.device.type == "cpu":
-                net.noise_generator_.set_state(saved["noise_generator"])
-        net.module_.load_state_dict(saved["module"])
-        net.history = History(json.loads(saved["history"]))
+        state = {k: v for k, v in saved.items() if k != "phase"}
+        net.set_training_state({**state, "history": json.loads(saved["history"])})
         return len(net.history)
 
     def finish(self, index, net, completed=True):
@@ -184,9 +184,7 @@ def resumable_fit(estimator, X, checkpoint_dir, y=None, **fit_params):
     >>> bool((again.transform(X) == dae.transform(X)).all()), again.n_iter_
     (True, 3)
     """
-    from ._training import TrainingMixin
-
-    if not isinstance(estimator, TrainingMixin):
+    if not isinstance(estimator, TorchEstimator):
         raise ValueError(f"resumable_fit fits skae's estimators, not {type(estimator).__name__}.")
     directory = os.fspath(checkpoint_dir)
     os.makedirs(directory, exist_ok=True)

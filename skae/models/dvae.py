@@ -4,14 +4,17 @@ from numbers import Integral
 
 from sklearn.utils._param_validation import Interval
 
-from ._params import CORRUPTION, CorruptionParamMixin
-from .corruption import SaltAndPepperNoise
+from ..nn.corruption import SaltAndPepperNoise
+from .params import CORRUPTION, copy_corruption, own_default
 from .vae import VAE
 
 __all__ = ["DVAE"]
 
+#: The default corruption, as the signature shows it (each DVAE stores its own copy).
+_DEFAULT_SALT_AND_PEPPER = SaltAndPepperNoise(rate=0.1)
 
-class DVAE(CorruptionParamMixin, VAE):
+
+class DVAE(VAE):
     """Denoising variational autoencoder (DVAE), and DIWAE with ``objective="iwae"``.
 
     The encoder sees a corrupted x̃ ~ p(x̃|x) and the decoder reconstructs the
@@ -136,7 +139,7 @@ class DVAE(CorruptionParamMixin, VAE):
     >>> from skae.datasets import load_digits_unit
     >>> X, _ = load_digits_unit()
     >>> X = (X > 0.5).astype(float)
-    >>> dvae = DVAE(corruption=SaltAndPepperNoise(rate=0.1), objective="iwae", n_samples=5,
+    >>> dvae = DVAE(corruption=_DEFAULT_SALT_AND_PEPPER, objective="iwae", n_samples=5,
     ...             max_iter=3, random_state=0).fit(X)
     >>> dvae.score_samples(X[:4]).shape
     (4,)
@@ -154,7 +157,7 @@ class DVAE(CorruptionParamMixin, VAE):
         n_components=16,
         *,
         hidden_layer_sizes=(256,),
-        corruption=SaltAndPepperNoise(rate=0.1),
+        corruption=_DEFAULT_SALT_AND_PEPPER,
         n_corruptions=1,
         activation="relu",
         likelihood="auto",
@@ -201,8 +204,12 @@ class DVAE(CorruptionParamMixin, VAE):
             verbose=verbose,
             **module_params,
         )
-        self.corruption = corruption
+        self.corruption = own_default(corruption, _DEFAULT_SALT_AND_PEPPER)
         self.n_corruptions = n_corruptions
 
+    def _resolve_params(self):
+        super()._resolve_params()
+        self.corruption_ = copy_corruption(self.corruption)
+
     def _objective(self):
-        return {**super()._objective(), "n_corruptions": int(self.n_corruptions)}
+        return {**super()._objective(), "corruption": self.corruption_, "n_corruptions": int(self.n_corruptions)}

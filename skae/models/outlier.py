@@ -7,7 +7,8 @@ from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .corruption import MaskingNoise
+from ..nn.corruption import MaskingNoise
+from .base import Registered
 from .dae import DenoisingAutoencoder
 
 __all__ = ["AutoencoderOutlierDetector"]
@@ -17,7 +18,7 @@ __all__ = ["AutoencoderOutlierDetector"]
 AUTO_THRESHOLD = 3.0
 
 
-class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
+class AutoencoderOutlierDetector(Registered, OutlierMixin, BaseEstimator):
     """Outlier detection from a skae model's ``score_samples`` (reconstruction loss or ELBO).
 
     Follows scikit-learn's outlier conventions as :class:`~sklearn.ensemble.IsolationForest`
@@ -162,14 +163,14 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """Where the fitted model lives."""
         return self.estimator_.device_
 
-    def _get_state(self):
+    def _fitted_state(self):
         return {k: v for k, v in vars(self).items() if k.endswith("_")}
 
-    def _set_state(self, state):
+    def _restore_fitted_state(self, state):
         vars(self).update(state)
 
-    def _empty_module(self):
-        return self.estimator_._empty_module()
+    def _untrained_module(self):
+        return self.estimator_._untrained_module()
 
-    def _attach_module(self, module):
-        self.estimator_._attach_module(module)
+    def _attach_loaded_module(self, module, device=None):
+        self.estimator_._attach_loaded_module(module, device=device)

@@ -1,23 +1,27 @@
-"""The variational autoencoder (Kingma & Welling, 2014; Burda et al., 2016)."""
+"""The variational autoencoder (Kingma & Welling, 2014; Burda et al., 2016): training, bounds and sampling."""
 
+import hashlib
 from numbers import Integral, Real
 
+import numpy as np
+import torch
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder
-from ._custom import CUSTOM_CONSTRAINTS, CustomModulesMixin
-from ._params import _in_unit_interval
-from ._utils import draw_seeds
-from ._variational import VariationalInferenceMixin
-from .losses import LIKELIHOODS, OBJECTIVES, VariationalLoss
-from .modules import ACTIVATIONS, VariationalAutoencoder
+from ..engine.seeds import draw_seeds, purpose_seed
+from ..nn.autoencoders import VariationalAutoencoder
+from ..nn.layers import ACTIVATIONS
+from ..nn.losses import LIKELIHOODS, OBJECTIVES, VariationalLoss, variational_bound
+from .autoencoder import BaseAutoencoder
+from .custom import CUSTOM_CONSTRAINTS, check_custom_modules, check_module_shapes, custom_parts
+from .validation import check_X_for_loss, in_unit_interval
 
 __all__ = ["VAE"]
 
 _LIKELIHOOD_LOSS = {"bernoulli": "cross_entropy", "gaussian": "squared_error"}
 
 
-class VAE(CustomModulesMixin, VariationalInferenceMixin, BaseAutoencoder):
+class VAE(BaseAutoencoder):
     """Variational autoencoder with a Gaussian encoder and a Bernoulli or Gaussian decoder.
 
     q(z|x) = N(μ(x), diag σ²(x)), prior p(z) = N(0, I), decoder p(x|z) Bernoulli
@@ -213,23 +217,26 @@ class VAE(CustomModulesMixin, VariationalInferenceMixin, BaseAutoencoder):
         self._store_routed(module_params)
 
     # ------------------------------------------------------------- training
-    def _validate_training_data(self, X, y=None):
+    def _prepare_training_data(self, X, y=None):
         X = self._validate_X(X, reset=True, min_samples=2)
         likelihood = self.likelihood
         if likelihood == "auto":
-            likelihood = "bernoulli" if _in_unit_interval(X) else "gaussian"
+            likelihood = "bernoulli" if in_unit_interval(X) else "gaussian"
         self.likelihood_ = likelihood
         self.loss_ = _LIKELIHOOD_LOSS[likelihood]
         self._check_training_X(X)
-        # The seed of the evaluation noise (score_samples, log_likelihood): the fourth
-        # seed of the fit, after those of the module, the net and the validation split.
-        self._score_seed_ = draw_seeds(self.random_state, 4)[3]
+        # The seed of the evaluation noise (score_samples, log_likelihood), from its own stream.
+        self._score_seed_ = purpose_seed(self.random_state, "vae-score-noise")
         return X, None
+
+    def _resolve_params(self):
+        check_custom_modules(self)
 
     def _module(self, n_features):
         encoder = decoder = shape = None
-        if self._custom_modules():  # a custom encoder gives the mean and log-variance: 2 x n_components
-            encoder, decoder, shape = self._custom_parts(n_features, encoder_width=2 * int(self.n_components))
+        custom = self._uses_custom_modules()
+        if custom:  # a custom encoder gives the mean and log-variance: 2 x n_components
+            encoder, decoder, shape = custom_parts(self, n_features, encoder_width=2 * int(self.n_components))
         module = VariationalAutoencoder(
             n_features=n_features,
             n_components=self.n_components,
@@ -239,7 +246,7 @@ class VAE(CustomModulesMixin, VariationalInferenceMixin, BaseAutoencoder):
             min_variance=float(self.min_variance),
             encoder=encoder, decoder=decoder, input_shape=shape,
         )
-        return self._check_shapes(module, n_features) if self._custom_modules() else module
+        return check_module_shapes(self, module, n_features) if custom else module
 
     def _objective(self):
         return {
@@ -266,3 +273,104 @@ class VAE(CustomModulesMixin, VariationalInferenceMixin, BaseAutoencoder):
 
     def _encode(self, module, xb):
         return module.encoder(xb)[0]  # the posterior mean
+
+    # ------------------------------------------- bounds and sampling
+    def _row_noise(self, xb, n_samples):
+        """ε of shape (K, B, H), each row's from a seed hashed from its bytes."""
+        rows = xb.detach().cpu().numpy()
+        eps = torch.empty((n_samples, len(rows), self.n_components), dtype=xb.dtype)
+        generator = torch.Generator()
+        key = self._score_seed_.to_bytes(8, "little")
+        for i, row in enumerate(rows):
+            digest = hashlib.blake2b(row.tobytes(), digest_size=8, key=key).digest()
+            generator.manual_seed(int.from_bytes(digest, "little") >> 1)
+            eps[:, i] = torch.randn((n_samples, self.n_components), generator=generator, dtype=xb.dtype)
+        return eps.to(xb.device)
+
+    def _bound(self, X, objective, n_samples):
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        check_X_for_loss(X, self.loss_)
+        # keep the memory of one chunk's K decoded samples bounded (~64 MB)
+        chunk = max(1, min(4096, (2**24) // max(1, n_samples * self.n_features_in_)))
+
+        def bound(module, xb):
+            out = []
+            for start in range(0, len(xb), chunk):
+                x = xb[start : start + chunk]
+                output = module(x, eps=self._row_noise(x, n_samples))
+                out.append(variational_bound(output, x, self.likelihood_, objective=objective))
+            return torch.cat(out)[:, None]
+
+        return self._map_rows(X, bound, 1)[:, 0]
+
+    def score_samples(self, X):
+        """Evidence lower bound (ELBO) of each sample, in nats (higher is better).
+
+        log p(x) ≥ E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)), estimated with
+        ``n_samples`` draws of z and the KL in closed form, on the clean input,
+        with β = 1 whatever the training β. Reproducible: the draws depend
+        only on each row and ``random_state``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        elbo : ndarray of shape (n_samples,)
+        """
+        return self._bound(X, "elbo", int(self.n_samples))
+
+    def log_likelihood(self, X, n_samples=1000):
+        """Importance-sampled estimate of log p(x) per sample, in nats.
+
+        The importance-weighted bound with K = ``n_samples`` draws from q(z|x)
+        (Burda et al., 2016): a lower bound that converges to log p(x) as K
+        grows, the "test NLL" that papers report (with the sign flipped).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        n_samples : int, default=1000
+            Importance samples per data point (processed in batches).
+
+        Returns
+        -------
+        log_px : ndarray of shape (n_samples,)
+        """
+        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        return self._bound(X, "iwae", int(n_samples))
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw new data from the model: z ~ N(0, I), then x ~ p(x|z).
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws (torch's global random state is not used).
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, `n_features_in_`)
+            Binary (0/1) for a Bernoulli decoder; real for a Gaussian one.
+        """
+        check_is_fitted(self, "net_")
+        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        seed = draw_seeds(random_state, 1)[0]
+        generator = torch.Generator().manual_seed(seed)
+        module = self._inference_module(torch.float32)
+        with torch.no_grad():
+            z = torch.randn((n_samples, self.n_components), generator=generator)
+            output = module.decoder.preactivation(z.to(self.device_)).cpu()
+            if self.likelihood_ == "bernoulli":
+                u = torch.rand(output.shape, generator=generator)
+                x = (u < torch.sigmoid(output)).to(torch.float32)
+            else:
+                std = (0.5 * module.decoder_log_var().detach().cpu()).exp()
+                x = output + std * torch.randn(output.shape, generator=generator)
+        return x.numpy().astype(np.float64)

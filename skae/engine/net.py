@@ -12,8 +12,11 @@ notifications when no callback listens for them. The
 objective is skorch's ``criterion``: a torch module from :mod:`skae.losses`
 that takes the module's whole output.
 
-Batching is done on tensors (:mod:`skae._data`), not per-sample
-``Dataset.__getitem__`` calls.
+Batching is done on tensors (:mod:`skae.engine.data`), not per-sample
+``Dataset.__getitem__`` calls. The net owns its training state:
+:meth:`SkaeNet.get_training_state` / :meth:`SkaeNet.set_training_state` are the
+one description of it, used to roll back a failed ``partial_fit``, to write and
+resume checkpoints, and to restore a loaded model's history.
 """
 
 import contextlib
@@ -23,12 +26,13 @@ import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
+from skorch.history import History
 from skorch.utils import to_tensor
 
-from ._callbacks import DivergenceCheck, DivergenceError, RelativeEarlyStopping
-from ._data import BatchIterator, TensorData, TensorSplit
-from ._progress import EpochProgressBar
-from .losses import ReconstructionLoss
+from ..nn.losses import ReconstructionLoss
+from .callbacks import DivergenceCheck, DivergenceError, RelativeEarlyStopping
+from .data import BatchIterator, TensorData, TensorSplit
+from .progress import EpochProgressBar
 
 __all__ = [
     "SkaeNet",
@@ -292,11 +296,93 @@ class SkaeNet(NeuralNet):
             loss = self.get_loss(y_pred, yi, X=X_tilde, training=True)
             loss.backward()
             return {"loss": loss, "y_pred": y_pred}
-        # every rank corrupted the same global batch: keep this rank's shard
+        return self._data_parallel_step(X_tilde, yi, **fit_params)
+
+    def _data_parallel_step(self, X_tilde, yi, **fit_params):
+        """Backpropagate this rank's shard of the global batch so that DDP's average is the global mean.
+
+        Every rank corrupted the same global batch of ``n`` rows and keeps rows
+        ``rank::world_size`` (``m`` of them, 0 for some ranks when ``n < world_size``).
+        Its shard's mean loss is scaled by ``m * world_size / n`` (exactly 1 for equal
+        shards), so that DDP's average of the gradients is the gradient of the global
+        batch's mean loss; an empty shard backpropagates an exact zero through every
+        parameter, as DDP needs. The loss recorded in the history is the global batch's
+        (one all-reduce of a scalar per step), the same on every rank, so that every
+        rank stops at the same epoch.
+        """
+        import torch.distributed as dist
+
+        n = len(X_tilde)
         X_tilde = X_tilde[self.rank_ :: self.world_size_]
         yi = yi[self.rank_ :: self.world_size_]
+        m = len(X_tilde)
         with self._collective_errors():
             y_pred = self.infer(X_tilde, **fit_params)
-            loss = self.get_loss(y_pred, yi, X=X_tilde, training=True)
-            loss.backward()  # DDP all-reduces (averages) the gradients here
-        return {"loss": loss, "y_pred": y_pred}
+            if m:
+                loss = self.get_loss(y_pred, yi, X=X_tilde, training=True)
+            else:  # no rows here: a zero that reaches every parameter the forward used
+                outputs = y_pred if isinstance(y_pred, (tuple, list)) else (y_pred,)
+                loss = sum(t.sum() for t in outputs if isinstance(t, torch.Tensor)) * 0.0
+            (loss * (m * self.world_size_ / n)).backward()  # DDP all-reduces (averages) the gradients here
+            recorded = loss.detach() * (m / n)
+            dist.all_reduce(recorded)  # the global batch's mean loss
+        return {"loss": recorded, "y_pred": y_pred}
+
+    # --- training state ----------------------------------------------------
+    def get_training_state(self):
+        """Everything that training changes, as copies: what a rollback, a checkpoint or a resume needs.
+
+        Returns
+        -------
+        state : dict
+            ``module`` and ``optimizer`` (state dicts, tensors cloned),
+            ``shuffle_generator`` and ``noise_generator`` (generator states, on the
+            CPU), ``noise_device`` (the noise generator's device type) and
+            ``history`` (skorch's history as a list of epoch dicts).
+        """
+        return {
+            "module": {k: v.detach().clone() for k, v in self.module_.state_dict().items()},
+            "optimizer": _clone_state(self.optimizer_.state_dict()),
+            "shuffle_generator": self.shuffle_generator_.get_state(),
+            "noise_generator": self.noise_generator_.get_state().cpu(),
+            "noise_device": self.noise_generator_.device.type,
+            "history": _clone_state(list(self.history)),
+        }
+
+    def set_training_state(self, state):
+        """Restore what :meth:`get_training_state` returned; keys left out are left as they are.
+
+        The noise generator's state is restored only on the device type it was
+        saved from (a CUDA generator's state does not fit a CPU one).
+
+        Parameters
+        ----------
+        state : dict
+            A (sub)set of :meth:`get_training_state`'s keys.
+
+        Returns
+        -------
+        self : SkaeNet
+        """
+        if "module" in state:
+            self.module_.load_state_dict(state["module"])
+        if "optimizer" in state:
+            self.optimizer_.load_state_dict(state["optimizer"])
+        if "shuffle_generator" in state:
+            self.shuffle_generator_.set_state(state["shuffle_generator"])
+        if "noise_generator" in state and state.get("noise_device", "cpu") == self.noise_generator_.device.type:
+            self.noise_generator_.set_state(state["noise_generator"])
+        if "history" in state:
+            self.history = History(_clone_state(list(state["history"])))
+        return self
+
+
+def _clone_state(value):
+    """A deep copy of a state's tensors and containers (the optimiser step updates its tensors in place)."""
+    if isinstance(value, torch.Tensor):
+        return value.clone()
+    if isinstance(value, dict):
+        return {k: _clone_state(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clone_state(v) for v in value]
+    return value

@@ -4,15 +4,15 @@ from numbers import Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseAutoencoder
-from ._custom import CUSTOM_CONSTRAINTS, CustomModulesMixin
-from ._params import MLP_CONSTRAINTS
-from .losses import SPARSITY_PENALTIES, SparsityPenalty
+from ..nn.losses import SPARSITY_PENALTIES, SparsityPenalty
+from .autoencoder import BaseAutoencoder
+from .custom import CUSTOM_CONSTRAINTS, check_custom_modules
+from .params import MLP_CONSTRAINTS
 
 __all__ = ["SparseAE"]
 
 
-class SparseAE(CustomModulesMixin, BaseAutoencoder):
+class SparseAE(BaseAutoencoder):
     """Sparse autoencoder: reconstruction + ``sparsity`` · Ω(h).
 
     ``sparsity_penalty="l1"``: ``Ω(h) = Σ_j |h_j|``, averaged over the batch. This is
@@ -190,8 +190,8 @@ class SparseAE(CustomModulesMixin, BaseAutoencoder):
         self.verbose = verbose
         self._store_routed(module_params)
 
-    def _check_params(self):
-        super()._check_params()
+    def _resolve_params(self):
+        check_custom_modules(self)
         if self.sparsity_penalty == "kl" and self.activation != "sigmoid":
             raise ValueError(
                 f"sparsity_penalty='kl' compares mean activations with sparsity_target "

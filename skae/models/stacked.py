@@ -13,17 +13,18 @@ from numbers import Integral
 import torch
 from sklearn.utils._param_validation import Interval
 
-from ._base import BaseAutoencoder
-from ._data import TensorData
-from ._params import CORRUPTION, MLP_CONSTRAINTS, CorruptionParamMixin, _copy_corruption
-from ._training import Phase
-from .corruption import MaskingNoise
-from .losses import RECONSTRUCTION_LOSSES, ReconstructionLoss
-from .modules import Autoencoder, StackedAutoencoder
+from ..engine.data import TensorData
+from ..nn.autoencoders import Autoencoder, StackedAutoencoder
+from ..nn.losses import RECONSTRUCTION_LOSSES, ReconstructionLoss
+from .autoencoder import BaseAutoencoder
+from .base import Phase
+from .params import CORRUPTION, DEFAULT_MASKING, MLP_CONSTRAINTS, copy_corruption, own_default
 
-__all__ = ["StackedDAE"]
+__all__ = ["StackedDAE", "STACK_CONSTRAINTS", "layer_widths", "layer_corruptions", "layer_loss",
+           "pretraining_phases"]
 
-_STACK_CONSTRAINTS = {
+#: Constraints of the stacks' parameters (with the MLP's).
+STACK_CONSTRAINTS = {
     **MLP_CONSTRAINTS,
     "corruption": [*CORRUPTION, list, tuple],
     "max_iter": [Interval(Integral, 0, None, closed="left")],  # 0: no pretraining
@@ -31,92 +32,87 @@ _STACK_CONSTRAINTS = {
 }
 
 
-class _GreedyPretrainingMixin:
-    """Greedy layer-wise denoising pretraining of a stack of one-layer DAEs, as phases."""
+def layer_widths(estimator):
+    """The stack's code widths, input side first: ``(*hidden_layer_sizes, n_components)``."""
+    return (*estimator._hidden_sizes(), int(estimator.n_components))
 
-    def _layer_widths(self):
-        return (*self._hidden_sizes(), int(self.n_components))
 
-    def _check_params(self):
-        """One validated copy of the corruption per layer, in ``corruption_``.
+def layer_corruptions(estimator):
+    """One validated copy of the corruption per layer (for ``corruption_``).
 
-        Replaces :class:`CorruptionParamMixin`'s single copy (not called).
-        """
-        widths = self._layer_widths()
-        corruption = self.corruption
-        if isinstance(corruption, (list, tuple)):
-            if len(corruption) != len(widths):
-                raise ValueError(
-                    f"corruption is a list of {len(corruption)} processes but the stack "
-                    f"{widths} has {len(widths)} layers; give one per layer or a single one."
-                )
-            for c in corruption:
-                if c is not None and not hasattr(c, "get_params"):
-                    raise ValueError(f"corruption list entries must be corruption objects, got {c!r}.")
-            self.corruption_ = [_copy_corruption(c) for c in corruption]
-        else:
-            self.corruption_ = [_copy_corruption(corruption) for _ in widths]
-
-    def _layer_loss(self, k):
-        """Layer 1 reconstructs the data (``loss_``); higher layers reconstruct codes:
-        cross-entropy for sigmoid codes, in (0, 1), squared error otherwise."""
-        if k == 0:
-            return self.loss_
-        return "cross_entropy" if self.activation == "sigmoid" else "squared_error"
-
-    @torch.no_grad()
-    def _clean_codes(self, module, H):
-        """Encode ``H`` (no corruption, evaluation mode), chunk by chunk."""
-        module.eval()
-        device = next(module.parameters()).device
-        return torch.cat([module.encoder(H[rows].to(device)).to(H.device) for rows in self._chunks(len(H))])
-
-    def _pretraining_phases(self, X):
-        """Layer k: a one-hidden-layer DAE on the clean codes of layers < k (of ``X``).
-
-        The codes fed to layers k >= 2 are centred on their training mean (a
-        :class:`~skae.modules.Shift` in the layer's encoder). Sigmoid codes are
-        all positive (mean about 0.3 on digits), so without it the first Adam
-        steps move every weight of a unit the same way, by about ``lr`` each:
-        the unit's pre-activation jumps by ``lr`` times the sum of its inputs
-        (about 1 a step at lr=1e-2 over 256 codes), saturates, and stays
-        saturated: the whole code collapses to constants.
-        """
-        widths = self._layer_widths()
-        sizes = (self.n_features_in_, *widths)
-        codes = [X]
-
-        def codes_of(k, trained):
-            while len(codes) <= k:  # the clean codes of the layer below, computed once
-                codes.append(self._clean_codes(trained[len(codes) - 1], codes[-1]))
-            return codes[k]
-
-        def layer_module(k):
-            def module(trained):
-                offset = None
-                if k > 0:  # (zeros when only rebuilding the architecture: the buffer is loaded)
-                    offset = torch.zeros(sizes[k]) if X is None else codes_of(k, trained).mean(dim=0).cpu()
-                return Autoencoder(
-                    n_features=sizes[k], n_components=sizes[k + 1], activation=self.activation,
-                    output_activation=RECONSTRUCTION_LOSSES[self._layer_loss(k)],
-                    tied_weights=self.tied_weights, input_offset=offset,
-                )
-            return module
-
-        return [
-            Phase(
-                name=f"layer {k + 1}/{len(widths)} ({sizes[k]} -> {sizes[k + 1]})",
-                epochs=self.max_iter, module=layer_module(k),
-                data=lambda trained, k=k: TensorData(codes_of(k, trained)),
-                objective={"criterion": ReconstructionLoss, "criterion__kind": self._layer_loss(k),
-                           "corruption": self.corruption_[k]},
-                initialise=self._initialise,
+    ``corruption`` is one process (copied for every layer) or a list with one per layer.
+    """
+    widths = layer_widths(estimator)
+    corruption = estimator.corruption
+    if isinstance(corruption, (list, tuple)):
+        if len(corruption) != len(widths):
+            raise ValueError(
+                f"corruption is a list of {len(corruption)} processes but the stack "
+                f"{widths} has {len(widths)} layers; give one per layer or a single one."
             )
-            for k in range(len(widths))
-        ]
+        for c in corruption:
+            if c is not None and not hasattr(c, "get_params"):
+                raise ValueError(f"corruption list entries must be corruption objects, got {c!r}.")
+        return [copy_corruption(c) for c in corruption]
+    return [copy_corruption(corruption) for _ in widths]
 
 
-class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder):
+def layer_loss(estimator, k):
+    """Layer 1 reconstructs the data (``loss_``); higher layers reconstruct codes:
+    cross-entropy for sigmoid codes, in (0, 1), squared error otherwise."""
+    if k == 0:
+        return estimator.loss_
+    return "cross_entropy" if estimator.activation == "sigmoid" else "squared_error"
+
+
+@torch.no_grad()
+def _clean_codes(estimator, module, H):
+    """Encode ``H`` (no corruption, evaluation mode), chunk by chunk."""
+    module.eval()
+    device = next(module.parameters()).device
+    return torch.cat([module.encoder(H[rows].to(device)).to(H.device) for rows in estimator._chunks(len(H))])
+
+
+def pretraining_phases(estimator, X):
+    """Layer k: a one-hidden-layer DAE on the clean codes of layers < k (of ``X``), with ``corruption_[k]``.
+
+    ``X`` is ``None`` when only the architecture is needed (a load).
+    """
+    widths = layer_widths(estimator)
+    sizes = (estimator.n_features_in_, *widths)
+    codes = [X]
+
+    def codes_of(k, trained):
+        while len(codes) <= k:  # the clean codes of the layer below, computed once
+            codes.append(_clean_codes(estimator, trained[len(codes) - 1], codes[-1]))
+        return codes[k]
+
+    def layer_module(k):
+        def module(trained):
+            offset = None
+            if k > 0:  # (zeros when only rebuilding the architecture: the buffer is loaded)
+                offset = torch.zeros(sizes[k]) if X is None else codes_of(k, trained).mean(dim=0).cpu()
+            return Autoencoder(
+                n_features=sizes[k], n_components=sizes[k + 1], activation=estimator.activation,
+                output_activation=RECONSTRUCTION_LOSSES[layer_loss(estimator, k)],
+                tied_weights=estimator.tied_weights, input_offset=offset,
+            )
+        return module
+
+    return [
+        Phase(
+            name=f"layer {k + 1}/{len(widths)} ({sizes[k]} -> {sizes[k + 1]})",
+            epochs=estimator.max_iter, module=layer_module(k),
+            data=lambda trained, k=k: TensorData(codes_of(k, trained)),
+            objective={"criterion": ReconstructionLoss, "criterion__kind": layer_loss(estimator, k),
+                       "corruption": estimator.corruption_[k]},
+            initialise=estimator._initialise,
+        )
+        for k in range(len(widths))
+    ]
+
+
+class StackedDAE(BaseAutoencoder):
     """Stacked denoising autoencoder: greedy layer-wise DAE pretraining.
 
     The stack is ``(*hidden_layer_sizes, n_components)``. Layer k is trained
@@ -247,7 +243,7 @@ class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder)
     (1797, 64)
     """
 
-    _parameter_constraints = {**BaseAutoencoder._parameter_constraints, **_STACK_CONSTRAINTS}
+    _parameter_constraints = {**BaseAutoencoder._parameter_constraints, **STACK_CONSTRAINTS}
     _feature_prefix = "stackeddae"
 
     def __init__(
@@ -255,7 +251,7 @@ class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder)
         n_components=128,
         *,
         hidden_layer_sizes=(256,),
-        corruption=MaskingNoise(rate=0.25),
+        corruption=DEFAULT_MASKING,
         activation="sigmoid",
         tied_weights=False,
         loss="auto",
@@ -273,7 +269,7 @@ class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder)
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
-        self.corruption = corruption
+        self.corruption = own_default(corruption, DEFAULT_MASKING)
         self.activation = activation
         self.tied_weights = tied_weights
         self.loss = loss
@@ -289,12 +285,18 @@ class StackedDAE(_GreedyPretrainingMixin, CorruptionParamMixin, BaseAutoencoder)
         self.random_state = random_state
         self.verbose = verbose
 
+    #: A stack is built of MLP layers: no encoder= / decoder= classes.
+    _modular_class = None
+
+    def _resolve_params(self):
+        self.corruption_ = layer_corruptions(self)
+
     def _objective(self):
         """Fine-tuning: reconstruct the clean input from the first layer's corruption."""
         return {"criterion": ReconstructionLoss, "criterion__kind": self.loss_, "corruption": self.corruption_[0]}
 
     def _phases(self, X=None, y=None):
-        return [*self._pretraining_phases(X), Phase(
+        return [*pretraining_phases(self, X), Phase(
             name="fine-tuning", epochs=self.fine_tune_iter, module=StackedAutoencoder,
             objective=self._objective(), data=lambda trained: TensorData(X), partial_epochs=0,
         )]

@@ -1,13 +1,8 @@
-"""Small helpers shared by the estimators: devices, seeds and input checks."""
+"""Where a model trains: the ``device`` parameter, and the optimiser each device runs fastest."""
 
-import numpy as np
 import torch
 
-__all__ = [
-    "check_float32_range", "check_X_for_loss", "draw_seeds", "fused_optimizer_supported", "resolve_device",
-]
-
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
+__all__ = ["resolve_device", "fused_optimizer_supported"]
 
 
 def resolve_device(device):
@@ -51,37 +46,3 @@ def resolve_device(device):
 def fused_optimizer_supported(device):
     """Fused Adam (one kernel for every parameter) where torch has it: CPU and CUDA."""
     return torch.device(device).type in ("cpu", "cuda")
-
-
-def draw_seeds(random_state, n):
-    """Draw ``n`` independent 32-bit seeds from ``random_state``.
-
-    ``None`` uses fresh OS entropy and, unlike ``check_random_state(None)``,
-    leaves numpy's global random state untouched.
-    """
-    if random_state is None:
-        return [int(s) for s in np.random.SeedSequence().generate_state(n)]
-    if isinstance(random_state, np.random.RandomState):
-        return [int(s) for s in random_state.randint(0, 2**31 - 1, size=n)]
-    return [int(s) for s in np.random.SeedSequence(int(random_state)).generate_state(n)]
-
-
-def check_float32_range(X):
-    """Raise ``ValueError`` if float64 ``X`` holds finite values float32 (training) cannot."""
-    if X.dtype == np.float64 and X.size:
-        largest = max(abs(X.min()), abs(X.max()))
-        if largest > _FLOAT32_MAX:
-            raise ValueError(
-                f"X holds finite values beyond float32's range (|x| up to {largest:.3g}); "
-                f"training runs in float32. Rescale X first."
-            )
-
-
-def check_X_for_loss(X, loss):
-    """Raise ``ValueError`` if ``X`` leaves [0, 1] under a cross-entropy (Bernoulli) loss."""
-    if loss == "cross_entropy" and X.size and (X.min() < 0 or X.max() > 1):
-        raise ValueError(
-            "loss='cross_entropy' (a Bernoulli likelihood) needs X in [0, 1], but X spans "
-            f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler) or use "
-            "loss='squared_error'."
-        )

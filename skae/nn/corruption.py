@@ -13,7 +13,18 @@ from numbers import Real
 
 import torch
 
-__all__ = ["Corruption", "MaskingNoise", "SaltAndPepperNoise", "GaussianNoise"]
+__all__ = ["Corruption", "MaskingNoise", "SaltAndPepperNoise", "GaussianNoise", "registered_corruptions"]
+
+_REGISTRY = {}
+
+
+def registered_corruptions():
+    """``{name: class}`` of every corruption class defined so far (skae's by name, others by import path).
+
+    Subclasses of :class:`Corruption` register themselves when defined, so
+    :func:`skae.load` rebuilds a model's corruption with no list of its own.
+    """
+    return dict(_REGISTRY)
 
 
 class Corruption:
@@ -24,6 +35,12 @@ class Corruption:
     ``is_identity`` (whether the process leaves the input unchanged) and
     ``_corrupt(X, generator)``.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.__name__.startswith("_"):
+            name = cls.__name__ if cls.__module__.startswith("skae.") else f"{cls.__module__}.{cls.__qualname__}"
+            _REGISTRY[name] = cls
 
     @classmethod
     def _get_param_names(cls):
@@ -75,6 +92,24 @@ class Corruption:
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other):
+        """Equal when of the same class with equal parameters (as scikit-learn compares defaults)."""
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.get_params() == other.get_params()
+
+    def __hash__(self):
+        return hash((type(self).__name__, tuple(self.get_params().items())))
+
+    def copy(self):
+        """A new object of the same class with the same parameters (not validated).
+
+        Returns
+        -------
+        corruption : Corruption
+        """
+        return type(self)(**self.get_params())
 
     def validate(self):
         """Check the parameters; raise ``ValueError`` naming a bad one.

@@ -6,17 +6,17 @@ import torch
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder
-from ._custom import CUSTOM_CONSTRAINTS, CustomModulesMixin
-from ._modular import ContractiveModularAutoencoder
-from ._params import MLP_CONSTRAINTS
-from .losses import ContractivePenalty, jacobian_frobenius_sq
-from .modules import ContractiveAutoencoder
+from ..nn.autoencoders import ContractiveAutoencoder, ContractiveModularAutoencoder
+from ..nn.functional import jacobian_frobenius_sq
+from ..nn.losses import ContractivePenalty
+from .autoencoder import BaseAutoencoder
+from .custom import CUSTOM_CONSTRAINTS, check_custom_modules
+from .params import MLP_CONSTRAINTS
 
 __all__ = ["ContractiveAE"]
 
 
-class ContractiveAE(CustomModulesMixin, BaseAutoencoder):
+class ContractiveAE(BaseAutoencoder):
     """Contractive autoencoder: reconstruction + λ ‖J_f(x)‖²_F.
 
     The encoder is penalised by the squared Frobenius norm of its Jacobian at
@@ -188,6 +188,9 @@ class ContractiveAE(CustomModulesMixin, BaseAutoencoder):
         self.input_shape = input_shape
         self.verbose = verbose
         self._store_routed(module_params)
+
+    def _resolve_params(self):
+        check_custom_modules(self)
 
     def _objective(self):
         return {**super()._objective(), "criterion__penalty": ContractivePenalty(float(self.contraction))}

@@ -11,19 +11,17 @@ from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._base import TorchEstimator
-from ._data import TensorData
-from ._params import CorruptionParamMixin
-from ._training import Phase
-from ._weights import init_weights
-from .corruption import MaskingNoise
-from .modules import Classifier
-from .stacked import _STACK_CONSTRAINTS, _GreedyPretrainingMixin
+from ..engine.data import TensorData
+from ..nn.autoencoders import Classifier
+from ..nn.init import init_weights
+from .base import Phase, TorchEstimator
+from .params import DEFAULT_MASKING, own_default
+from .stacked import STACK_CONSTRAINTS, layer_corruptions, pretraining_phases
 
 __all__ = ["StackedDAEClassifier"]
 
 
-class StackedDAEClassifier(_GreedyPretrainingMixin, CorruptionParamMixin, ClassifierMixin, TorchEstimator):
+class StackedDAEClassifier(ClassifierMixin, TorchEstimator):
     """Stacked denoising autoencoder classifier (the SdA of Vincent et al., 2010).
 
     Unsupervised greedy layer-wise denoising pretraining of the stack
@@ -134,14 +132,14 @@ class StackedDAEClassifier(_GreedyPretrainingMixin, CorruptionParamMixin, Classi
     (2, 10)
     """
 
-    _parameter_constraints = {**TorchEstimator._parameter_constraints, **_STACK_CONSTRAINTS}
+    _parameter_constraints = {**TorchEstimator._parameter_constraints, **STACK_CONSTRAINTS}
 
     def __init__(
         self,
         n_components=128,
         *,
         hidden_layer_sizes=(256,),
-        corruption=MaskingNoise(rate=0.25),
+        corruption=DEFAULT_MASKING,
         activation="sigmoid",
         tied_weights=False,
         loss="auto",
@@ -159,7 +157,7 @@ class StackedDAEClassifier(_GreedyPretrainingMixin, CorruptionParamMixin, Classi
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
-        self.corruption = corruption
+        self.corruption = own_default(corruption, DEFAULT_MASKING)
         self.activation = activation
         self.tied_weights = tied_weights
         self.loss = loss
@@ -195,7 +193,7 @@ class StackedDAEClassifier(_GreedyPretrainingMixin, CorruptionParamMixin, Classi
         """
         return self._fit(X, y, X_unlabeled=X_unlabeled)
 
-    def _validate_training_data(self, X, y, X_unlabeled=None):
+    def _prepare_training_data(self, X, y, X_unlabeled=None):
         """The pretraining rows (``X``, then ``X_unlabeled``) and the labels' indices in ``classes_``."""
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2)
         check_classification_targets(y)
@@ -212,9 +210,12 @@ class StackedDAEClassifier(_GreedyPretrainingMixin, CorruptionParamMixin, Classi
         self._check_training_X(X_pre)
         return X_pre, y_index
 
+    def _resolve_params(self):
+        self.corruption_ = layer_corruptions(self)
+
     def _phases(self, X=None, y=None):
         """Pretraining, then supervised fine-tuning of the stack plus a softmax layer (labelled rows first)."""
-        return [*self._pretraining_phases(X), Phase(
+        return [*pretraining_phases(self, X), Phase(
             name="fine-tuning", epochs=self.fine_tune_iter, module=self._classifier_module,
             objective={"criterion": torch.nn.CrossEntropyLoss},
             data=lambda trained: TensorData(X[: len(y)], y),

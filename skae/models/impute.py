@@ -9,15 +9,18 @@ from sklearn.base import TransformerMixin, _fit_context
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 from torch import nn
 
-from ._base import TorchEstimator
-from ._data import TensorData
-from ._params import CORRUPTION, MLP_CONSTRAINTS, CorruptionParamMixin
-from ._training import Phase
-from ._utils import check_float32_range, draw_seeds
-from .corruption import MaskingNoise
-from .modules import Autoencoder
+from ..engine.data import TensorData
+from ..engine.seeds import purpose_seed
+from ..nn.autoencoders import Autoencoder
+from ..nn.corruption import MaskingNoise
+from .base import Phase, TorchEstimator
+from .params import CORRUPTION, MLP_CONSTRAINTS, copy_corruption, own_default
+from .validation import check_float32_range
 
 __all__ = ["DenoisingImputer"]
+
+#: The default corruption, as the signature shows it (each imputer stores its own copy).
+_DEFAULT_MASKING = MaskingNoise(rate=0.5)
 
 
 class MaskedSquaredError(nn.Module):
@@ -33,7 +36,7 @@ class MaskedSquaredError(nn.Module):
         return ((preactivation - values).square() * observed).sum() / len(target)
 
 
-class DenoisingImputer(CorruptionParamMixin, TransformerMixin, TorchEstimator):
+class DenoisingImputer(TransformerMixin, TorchEstimator):
     """Fill missing values with a denoising autoencoder trained on the observed entries.
 
     Vincent et al. trained the DAE to fill in the blanks that masking noise
@@ -146,7 +149,7 @@ class DenoisingImputer(CorruptionParamMixin, TransformerMixin, TorchEstimator):
         keep_empty_features=False,
         n_components=128,
         hidden_layer_sizes=(256,),
-        corruption=MaskingNoise(rate=0.5),
+        corruption=_DEFAULT_MASKING,
         activation="relu",
         tied_weights=False,
         loss="squared_error",
@@ -167,7 +170,7 @@ class DenoisingImputer(CorruptionParamMixin, TransformerMixin, TorchEstimator):
         self.keep_empty_features = keep_empty_features
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
-        self.corruption = corruption
+        self.corruption = own_default(corruption, _DEFAULT_MASKING)
         self.activation = activation
         self.tied_weights = tied_weights
         self.loss = loss
@@ -205,7 +208,7 @@ class DenoisingImputer(CorruptionParamMixin, TransformerMixin, TorchEstimator):
         Z = (np.where(missing, self.mean_, X) - self.mean_) / self.scale_
         return np.where(missing, 0.0, Z).astype(np.float32)
 
-    def _validate_training_data(self, X, y=None):
+    def _prepare_training_data(self, X, y=None):
         if self.loss != "squared_error":
             raise ValueError(f"DenoisingImputer trains on standardised columns with loss='squared_error', "
                              f"got loss={self.loss!r}.")
@@ -223,8 +226,10 @@ class DenoisingImputer(CorruptionParamMixin, TransformerMixin, TorchEstimator):
         self.scale_ = np.where(std > 0, std, 1.0)
         self.indicator_features_ = np.flatnonzero(missing.any(axis=0)) if self.add_indicator else None
         inputs = self._standardised_input(X, missing)
-        self._training = inputs, missing  # for the held-out error, after training
         return inputs, np.hstack([inputs, (~missing).astype(np.float32)])
+
+    def _resolve_params(self):
+        self.corruption_ = copy_corruption(self.corruption)
 
     def _phases(self, X=None, y=None):
         return [Phase(
@@ -251,15 +256,19 @@ class DenoisingImputer(CorruptionParamMixin, TransformerMixin, TorchEstimator):
         -------
         self : object
         """
-        self._fit(X)
-        inputs, missing = self._training
-        del self._training
-        self.residual_std_ = self._held_out_error(inputs, missing)
-        return self
+        return self._fit(X)
+
+    def _after_training(self, X, y, *, update):
+        """``residual_std_``: each column's RMSE on a fifth of the observed entries, hidden from the model's input.
+
+        ``X`` holds the standardised inputs and ``y`` the targets: the values, then the observed mask.
+        """
+        observed = y[:, self.n_features_in_:].cpu().numpy() > 0
+        self.residual_std_ = self._held_out_error(X.cpu().numpy(), ~observed)
 
     def _held_out_error(self, inputs, missing):
         """Each column's RMSE on a fifth of the observed entries, hidden from the model's input."""
-        rng = np.random.default_rng(draw_seeds(self.random_state, 4)[3])
+        rng = np.random.default_rng(purpose_seed(self.random_state, "imputer-held-out"))
         hidden = ~missing & (rng.uniform(size=missing.shape) < 0.2)
         errors = np.where(hidden, self._reconstruct(np.where(hidden, 0.0, inputs).astype(np.float32)) - inputs, 0.0)
         counts = hidden.sum(axis=0)
@@ -289,7 +298,7 @@ class DenoisingImputer(CorruptionParamMixin, TransformerMixin, TorchEstimator):
         inputs = self._standardised_input(X, missing)
         noise = None
         if self.sample_posterior:
-            rng = np.random.default_rng(draw_seeds(self.random_state, 1)[0])
+            rng = np.random.default_rng(purpose_seed(self.random_state, "imputer-posterior-draws"))
             if self.corruption_ is not None:
                 generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
                 inputs = self.corruption_(torch.from_numpy(inputs), generator).numpy()
