@@ -7,6 +7,7 @@ and :mod:`skae.io` (persistence and checkpoints).
 """
 
 from ._deprecated import install_aliases
+from ._version import __version__
 from .engine.callbacks import DivergenceError
 from .engine.parallel import data_parallel
 from .io.checkpoint import resumable_fit
@@ -21,8 +22,6 @@ from .models.sparse import SparseAE
 from .models.stacked import StackedDAE
 from .models.vae import VAE
 from .nn.corruption import GaussianNoise, MaskingNoise, SaltAndPepperNoise
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "AutoencoderOutlierDetector",

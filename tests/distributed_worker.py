@@ -4,7 +4,9 @@ Under torchrun (rank and world from the environment):
     torchrun --nproc_per_node=2 distributed_worker.py OUT_PREFIX
 Or by hand:
     python distributed_worker.py OUT_PREFIX RANK WORLD_SIZE PORT [die_after_steps]
-Each rank writes its codes to OUT_PREFIX{rank}.npy.
+Each rank writes its codes to OUT_PREFIX{rank}.npy. With SKAE_WORKER_ROWS=n set, each rank
+instead fits n rows (e.g. 65 with batch 64: rank 1's shard of the last batch is empty) with a
+stopping rule that fires, and writes its codes and loss curve to OUT_PREFIX{rank}.npz.
 """
 
 import datetime
@@ -17,6 +19,12 @@ import torch.distributed as dist
 
 import skae
 from skae.engine.net import SkaeNet
+
+
+def odd_batch_settings():
+    """Batch 64 and a stopping rule that fires within max_iter (tol 5%, patience 1)."""
+    return dict(n_components=8, corruption=skae.MaskingNoise(0.3), max_iter=30, batch_size=64, tol=0.05,
+                n_iter_no_change=1, random_state=0)
 
 
 def main():
@@ -42,6 +50,15 @@ def main():
             return original(self, batch, **kw)
 
         SkaeNet.train_step = dying
+    if os.environ.get("SKAE_WORKER_ROWS"):
+        X = np.random.RandomState(0).uniform(size=(int(os.environ["SKAE_WORKER_ROWS"]), 20))
+        est = skae.DenoisingAutoencoder(**odd_batch_settings())
+        with skae.data_parallel():
+            est.fit(X)
+        np.savez(f"{out}{dist.get_rank()}.npz", codes=est.transform(X), loss_curve=est.loss_curve_)
+        dist.barrier()  # no rank closes its connections while another still uses them
+        dist.destroy_process_group()
+        return
     X = np.random.RandomState(0).uniform(size=(512, 20))
     est = skae.DenoisingAutoencoder(8, corruption=skae.MaskingNoise(0.3), max_iter=5, batch_size=64,
                                     random_state=0)
@@ -55,6 +72,7 @@ def main():
     with skae.data_parallel():
         vae.fit(X * 4 - 2)
     np.save(f"{out}vae{dist.get_rank()}.npy", vae.transform(X * 4 - 2))
+    dist.barrier()  # no rank closes its connections while another still uses them
     dist.destroy_process_group()
 
 

@@ -58,6 +58,33 @@ def test_two_processes_match_single_process_training_with_the_same_global_batch(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("rows", [65, 129, 3])
+def test_a_last_batch_smaller_than_the_world_trains_as_one_process(tmp_path, rows):
+    """Bug: 65 rows, batch 64, 2 ranks: rank 1's shard of the last batch was empty, its mean
+    loss 0/0 = NaN raised DivergenceError there and rank 0 died on the closed connection."""
+    import os
+
+    sys.path.insert(0, str(WORKER.parent))
+    from distributed_worker import odd_batch_settings
+
+    run = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", "--nproc_per_node=2",
+         "--master_addr=127.0.0.1", f"--master_port={_free_port()}", str(WORKER), str(tmp_path / "Z")],
+        capture_output=True, text=True, timeout=180, env={**os.environ, "SKAE_WORKER_ROWS": str(rows)},
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    rank0, rank1 = np.load(tmp_path / "Z0.npz"), np.load(tmp_path / "Z1.npz")
+    np.testing.assert_array_equal(rank0["codes"], rank1["codes"])
+    # the history records the global batch's loss: the same on both ranks, so both stop together
+    np.testing.assert_array_equal(rank0["loss_curve"], rank1["loss_curve"])
+    X = np.random.RandomState(0).uniform(size=(rows, 20))
+    single = skae.DenoisingAutoencoder(**odd_batch_settings()).fit(X)
+    assert len(single.loss_curve_) < odd_batch_settings()["max_iter"]  # the stopping rule fired
+    np.testing.assert_allclose(rank0["loss_curve"], single.loss_curve_, rtol=1e-5)
+    np.testing.assert_allclose(rank0["codes"], single.transform(X), atol=1e-5)
+
+
+@pytest.mark.slow
 def test_a_rank_that_dies_makes_the_others_fail_fast_with_a_clear_error(tmp_path):
     start = time.perf_counter()
     results = _launch(tmp_path, die_after=7)

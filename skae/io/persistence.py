@@ -39,8 +39,10 @@ import numpy as np
 import sklearn
 import torch
 
-from .. import modules as _public_modules
+from .._version import __version__
 from ..models.base import registered_estimators, registry_name
+from ..nn import autoencoders as _autoencoders
+from ..nn import conv as _conv
 from ..nn.corruption import registered_corruptions
 
 __all__ = ["save", "load", "FORMAT_VERSION"]
@@ -99,10 +101,11 @@ def _class_path(cls):
 
 
 def _trusted_classes(trusted):
-    """{import path: class} of skae's public module classes (:mod:`skae.modules`) and the user's ``trusted`` ones."""
-    own = [getattr(_public_modules, name) for name in _public_modules.__all__]
+    """{import path: class} of skae's own module classes and the user's ``trusted`` ones."""
+    own = [getattr(module, name) for module in (_autoencoders, _conv) for name in module.__all__]
     own = [cls for cls in own if isinstance(cls, type) and issubclass(cls, torch.nn.Module)]
-    classes = {}
+    # the paths of skae's convolutional pair in files written before the nn/ layout
+    classes = {f"skae._modular.{cls.__name__}": cls for cls in (_conv.ConvEncoder, _conv.ConvDecoder)}
     for cls in (*own, *trusted):
         if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
             raise TypeError(f"trusted must list torch.nn.Module classes, got {cls!r}.")
@@ -249,8 +252,6 @@ def save(estimator, path):
 
 
 def _version():
-    from .. import __version__
-
     return __version__
 
 
