@@ -115,3 +115,25 @@ def test_a_stack_interrupted_in_its_second_layer_resumes_in_a_new_process(digits
     assert second.stdout.split() == ["8", "2"]  # 3 + 3 pretraining epochs, 2 fine-tuning
     np.testing.assert_array_equal(np.load(tmp_path / "second.npy"), reference)
     assert not np.array_equal(np.load(tmp_path / "first.npy"), reference)
+
+
+def test_resumable_fit_of_the_imputer_is_its_fit(tmp_path):
+    """Bug: resumable_fit(DenoisingImputer(...)) never set residual_std_, kept a copy of the training
+    data on the object, and transform(sample_posterior=True) raised AttributeError."""
+    from skae import DenoisingImputer
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3)) @ rng.normal(size=(3, 6))
+    X[rng.uniform(size=X.shape) < 0.2] = np.nan
+    settings = dict(max_iter=3, sample_posterior=True, random_state=0, device="cpu")
+    resumed = resumable_fit(DenoisingImputer(**settings), X, tmp_path)
+    fitted = DenoisingImputer(**settings).fit(X)
+    np.testing.assert_array_equal(resumed.residual_std_, fitted.residual_std_)
+    assert np.all(resumed.residual_std_ > 0)
+    def holds_rows(value):  # an array with a row per training row, or a tuple of them
+        parts = value if isinstance(value, tuple) else (value,)
+        return any(isinstance(v, np.ndarray) and v.shape[:1] == (len(X),) for v in parts)
+
+    assert not any(holds_rows(v) for v in vars(resumed).values())  # no copy of the training data
+    np.testing.assert_array_equal(resumed.transform(X), fitted.transform(X))
+    assert not np.isnan(resumed.transform(X)).any()

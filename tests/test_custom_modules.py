@@ -184,3 +184,64 @@ def test_vae_and_dvae_take_custom_encoders_that_give_posterior_parameters(small_
     assert clone(pair).get_params()["encoder"] is PairEncoder
     with pytest.raises(ValueError, match="must return posterior parameters.*2 \\* n_components = 8.*\\(2, 4\\)"):
         skae.VAE(4, encoder=TinyEncoder, encoder__n_components=4, max_iter=1).fit(X)
+
+
+class SeededLayer(nn.Module):
+    """A layer skae does not know, whose reset_parameters draws from torch's global generator."""
+
+    def __init__(self, width):
+        super().__init__()
+        self.scale = nn.Parameter(torch.empty(width))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        nn.init.normal_(self.scale, 1.0, 0.1)
+
+    def forward(self, x):
+        return x * self.scale
+
+
+class EncoderWithSeededLayer(nn.Module):
+    def __init__(self, n_features, n_components):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(n_features, n_components), SeededLayer(n_components))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def test_custom_modules_are_initialised_without_reseeding_torchs_global_rng(small_digits, monkeypatch):
+    """Bug: custom modules were initialised under torch.manual_seed (which also reseeds every CUDA
+    generator, which fork_rng(devices=[]) does not restore)."""
+    def forbidden(*args, **kwargs):
+        raise AssertionError("torch's global generators were reseeded")
+
+    monkeypatch.setattr(torch, "manual_seed", forbidden)
+    monkeypatch.setattr(torch.cuda, "manual_seed_all", forbidden)
+    monkeypatch.setattr(torch.cuda, "manual_seed", forbidden)
+    X = small_digits[0]
+    state = torch.get_rng_state()
+    for kwargs in (CONV, dict(encoder=EncoderWithSeededLayer, max_iter=2, random_state=0)):
+        a = DenoisingAutoencoder(4, **kwargs).fit(X)
+        b = DenoisingAutoencoder(4, **kwargs).fit(X)
+        np.testing.assert_array_equal(a.transform(X), b.transform(X))  # seeded by random_state
+    assert torch.equal(torch.get_rng_state(), state)  # the global CPU generator is as it was
+    c = DenoisingAutoencoder(4, **{**CONV, "random_state": 1}).fit(X)
+    assert not np.array_equal(c.transform(X), a.transform(X))
+
+
+def test_seeded_reset_draws_what_torchs_own_reset_draws_after_manual_seed():
+    from skae.nn.init import seeded_reset_parameters
+
+    def build():
+        return nn.Sequential(nn.Linear(5, 4), nn.Conv1d(1, 2, 3), nn.ConvTranspose2d(2, 1, 3), SeededLayer(4))
+
+    with torch.random.fork_rng(devices=[]):
+        reference = build()
+        torch.manual_seed(123)
+        for layer in reference.modules():
+            if layer is not reference and hasattr(layer, "reset_parameters"):
+                layer.reset_parameters()
+    ours = seeded_reset_parameters(build(), torch.Generator().manual_seed(123))
+    for (name, p), q in zip(reference.named_parameters(), ours.parameters()):
+        torch.testing.assert_close(p, q, rtol=0, atol=0, msg=name)

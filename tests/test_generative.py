@@ -240,3 +240,33 @@ def test_a_diverging_chain_raises_instead_of_returning_nan():
         dae.sample(4, n_steps=500, random_state=0)
     with pytest.raises(FloatingPointError, match="The langevin diverged.*a smaller step_size"):
         dae.sample(4, n_steps=5000, method="langevin", random_state=0)
+
+
+def test_partial_fit_keeps_the_sampling_statistics_of_every_chunk_seen():
+    """Bug: after chunks centred at 0, 10 and 20, data_mean_ was still the first chunk's (about 0),
+    and training_sample_ and reconstruction_variance_ were the first chunk's too."""
+    rng = np.random.RandomState(0)
+    chunks = [rng.normal(loc=centre, size=(400, 2)) for centre in (0.0, 10.0, 20.0)]
+    dae = DenoisingAutoencoder(8, corruption=GaussianNoise(0.3), loss="squared_error", activation="tanh",
+                               random_state=0, device="cpu")
+    variances = []
+    for chunk in chunks:
+        dae.partial_fit(chunk)
+        variances.append(dae.reconstruction_variance_.copy())
+    everything = np.vstack(chunks)
+    assert dae.n_samples_seen_ == 1200
+    np.testing.assert_allclose(dae.data_mean_, everything.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(dae.data_std_, everything.std(axis=0, ddof=1), rtol=1e-5)
+    # a uniform sample of all rows: about a third from each chunk (binomial sd of a count: ~15 of 1000)
+    sample = dae.training_sample_
+    assert sample.shape == (1000, 2)
+    counts = [int(np.sum(np.abs(sample[:, 0] - centre) < 5)) for centre in (0.0, 10.0, 20.0)]
+    assert sum(counts) == 1000 and all(abs(c - 1000 / 3) < 6 * 15 for c in counts), counts
+    assert not np.array_equal(variances[0], variances[-1])  # measured on the model after each chunk
+
+
+def test_a_deleted_training_sample_stays_deleted_after_partial_fit(small_digits):
+    dae = DenoisingAutoencoder(8, max_iter=2, random_state=0, device="cpu").fit(small_digits[0])
+    del dae.training_sample_
+    dae.partial_fit(small_digits[0][:50])
+    assert not hasattr(dae, "training_sample_") and dae.n_samples_seen_ == 350

@@ -89,3 +89,24 @@ def test_save_and_load_give_the_same_scores(tmp_path):
         loaded = skae.load(tmp_path / "detector.skae")
         np.testing.assert_array_equal(loaded.decision_function(X), detector.decision_function(X))
         assert loaded.offset_ == detector.offset_ and loaded.get_params()["contamination"] == detector.contamination
+
+
+def test_load_puts_the_detectors_model_on_the_device_asked_for(tmp_path):
+    """Bug: skae.load(path, device=...) was silently ignored for the detector (its model's device)."""
+    import torch
+
+    import skae
+
+    X, _ = data()
+    detector = AutoencoderOutlierDetector(FAST_DAE.set_params(device="cpu", max_iter=3), random_state=0).fit(X)
+    skae.save(detector, tmp_path / "detector.skae")
+    if torch.cuda.is_available():
+        loaded = skae.load(tmp_path / "detector.skae", device="cuda")
+        assert loaded.device_.type == "cuda" and loaded.estimator_.get_params()["device"] == "cuda"
+        np.testing.assert_allclose(loaded.score_samples(X), detector.score_samples(X), rtol=1e-4, atol=1e-4)
+    else:  # as for any model: asking for a device this machine lacks is a clear error, not ignored
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            skae.load(tmp_path / "detector.skae", device="cuda")
+    loaded = skae.load(tmp_path / "detector.skae", device="cpu")
+    assert loaded.device_.type == "cpu"
+    np.testing.assert_array_equal(loaded.score_samples(X), detector.score_samples(X))
