@@ -7,18 +7,19 @@ import pytest
 import torch
 from torch.nn import functional as F
 
+from skae.modules import Autoencoder, TiedLinear
 from skae.nn.init import build_without_global_rng, init_weights
 from skae.nn.losses import ReconstructionLoss, reconstruction_loss
-from skae.modules import Autoencoder, TiedLinear
 
 
 def test_torch_only_modules_import_neither_sklearn_nor_skorch():
     code = (
-        "import sys; import skae.nn.corruption, skae.modules, skae.nn.losses; "
+        "import sys; import skae.nn.corruption, skae.nn.layers, skae.nn.autoencoders, skae.nn.conv, "
+        "skae.nn.losses, skae.nn.functional, skae.nn.init, skae.modules; "
         "bad = [m for m in ('sklearn', 'skorch') if m in sys.modules]; "
         "print(','.join(bad))"
     )
-    # Import the three modules without the package __init__ pulling in the rest.
+    # Import skae.nn's modules (and skae.modules) without the package __init__ pulling in the rest.
     code = "import importlib.util, sys, types\n" + (
         "pkg = types.ModuleType('skae'); pkg.__path__ = [%r]; sys.modules['skae'] = pkg\n"
         % str(__import__("pathlib").Path(__file__).resolve().parents[1] / "skae")

@@ -12,8 +12,8 @@ import skae
 from skae import DenoisingAutoencoder, DivergenceError, StackedDAE, StackedDAEClassifier
 from skae.engine.data import TensorData
 from skae.engine.net import SkaeNet
-from skae.nn.losses import ReconstructionLoss
 from skae.modules import Autoencoder, StackedAutoencoder
+from skae.nn.losses import ReconstructionLoss
 
 FAST = dict(max_iter=3, batch_size=64, random_state=0, device="cpu")
 

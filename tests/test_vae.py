@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from skae import DVAE, VAE, GaussianNoise, MaskingNoise, SaltAndPepperNoise
-from skae.nn.losses import gaussian_kl, log_likelihood, variational_bound
 from skae.modules import VariationalAutoencoder
+from skae.nn.losses import gaussian_kl, log_likelihood, variational_bound
 
 FAST = dict(n_components=4, hidden_layer_sizes=(32,), max_iter=5, random_state=0)
 

@@ -22,6 +22,7 @@ training state.
 """
 
 import copy
+import inspect
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,9 +42,10 @@ from ..engine.net import SkaeNet
 from ..engine.parallel import data_parallel_active
 from ..engine.seeds import draw_seeds
 from ..nn.init import build_without_global_rng, init_weights
+from .docstrings import fill_parameters
 from .validation import check_float32_range, check_X_for_loss, in_unit_interval
 
-__all__ = ["Phase", "TorchEstimator", "registered_estimators"]
+__all__ = ["Phase", "TorchEstimator", "copy_parameter_object", "registered_estimators"]
 
 #: Every estimator class, by the name a model file stores (see :func:`registered_estimators`).
 _REGISTRY = {}
@@ -107,8 +109,25 @@ class Phase:
     partial_epochs: int = 1
 
 
+def copy_parameter_object(value):
+    """A new object of ``value``'s class with its parameters (a corruption, say): ``type(v)(**v.get_params())``."""
+    return type(value)(**value.get_params(deep=False))
+
+
+def _is_parameter_object(value):
+    return hasattr(value, "get_params") and not isinstance(value, (BaseEstimator, type))
+
+
 class TorchEstimator(Registered, BaseEstimator):
-    """Base class of skae's estimators; not for direct use (see the module docstring)."""
+    """Base class of skae's estimators; not for direct use (see the module docstring).
+
+    A subclass's docstring documents its own parameters; those it leaves out
+    are filled in from :data:`skae.models.docstrings.SHARED_PARAMETERS`.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.__doc__ = fill_parameters(cls)
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -144,13 +163,29 @@ class TorchEstimator(Registered, BaseEstimator):
         """Measure the trained model on its training tensors (``update``: a later ``partial_fit``'s chunk)."""
 
     # ------------------------------------------------------------ parameters
+    def _store_init_params(self, args):
+        """Store ``__init__``'s arguments (its ``locals()``, taken first thing) as attributes of the same name.
+
+        scikit-learn's contract: the values are stored as given, with two
+        exceptions that keep it: a default parameter object of the signature
+        (``corruption=MaskingNoise(rate=0.25)``) is stored as this estimator's
+        own copy, so that no two estimators share it; ``**module_params``
+        (``encoder__*`` / ``decoder__*``) are stored one by one, checked in ``fit``.
+        """
+        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
+            if name == "self":
+                continue
+            value = args[name]
+            if parameter.kind == parameter.VAR_KEYWORD:
+                vars(self).update(value)
+            elif value is parameter.default and _is_parameter_object(value):
+                setattr(self, name, copy_parameter_object(value))
+            else:
+                setattr(self, name, value)
+
     def _routed_prefixes(self):
         """``encoder__`` / ``decoder__`` for estimators with module-class parameters."""
         return tuple(f"{name}__" for name in ("encoder", "decoder") if name in self._get_param_names())
-
-    def _store_routed(self, params):
-        """``__init__``'s ``**module_params``, stored as they are: checked in ``fit``, as scikit-learn asks."""
-        vars(self).update(params)
 
     def _extra_params(self):
         """Parameters stored beyond the signature: ``encoder__*`` / ``decoder__*`` (or mistakes, refused in fit)."""
@@ -205,8 +240,8 @@ class TorchEstimator(Registered, BaseEstimator):
         routed = {k: params.pop(k) for k in list(params) if prefixes and k.startswith(prefixes)}
         for name in {k.split("__", 1)[0] for k in params if "__" in k} - set(params):
             value = getattr(self, name, None)
-            if hasattr(value, "get_params") and not isinstance(value, (BaseEstimator, type)):
-                setattr(self, name, type(value)(**value.get_params(deep=False)))
+            if _is_parameter_object(value):
+                setattr(self, name, copy_parameter_object(value))
         super().set_params(**params)
         vars(self).update(routed)
         return self

@@ -15,7 +15,7 @@ from ..engine.data import TensorData
 from ..nn.autoencoders import Classifier
 from ..nn.init import init_weights
 from .base import Phase, TorchEstimator
-from .params import DEFAULT_MASKING, own_default
+from .params import DEFAULT_MASKING
 from .stacked import STACK_CONSTRAINTS, layer_corruptions, pretraining_phases
 
 __all__ = ["StackedDAEClassifier"]
@@ -52,24 +52,12 @@ class StackedDAEClassifier(ClassifierMixin, TorchEstimator):
     fine_tune_iter : int, default=100
         Epochs of supervised fine-tuning; 0 trains only the softmax layer's
         initialisation (an untrained classifier), so keep it positive.
-    batch_size : int, default=64
-        Mini-batch size.
     lr : float, default=1e-3
         Adam learning rate, for every phase.
     early_stopping : bool, default=False
         In every phase, hold out ``validation_fraction`` and stop after
         ``n_iter_no_change`` epochs without relative improvement ``tol`` of the
         validation loss, restoring the best weights.
-    validation_fraction : float, default=0.1
-        Held-out fraction for early stopping.
-    n_iter_no_change : int, default=10
-        Training stops after this many epochs in which the monitored loss
-        (the validation loss with ``early_stopping``, else the training
-        loss, as in ``MLPClassifier``) has not improved by a relative ``tol``.
-    tol : float, default=1e-4
-        Relative improvement of the monitored loss that counts.
-    device : str or torch.device, default="auto"
-        ``"auto"``: CUDA when available, else CPU; or any torch device string.
     random_state : int, RandomState instance or None, default=None
         Seeds every initialisation, shuffle and corruption; an int makes ``fit``
         reproducible bit for bit on CPU.
@@ -155,23 +143,7 @@ class StackedDAEClassifier(ClassifierMixin, TorchEstimator):
         random_state=None,
         verbose=0,
     ):
-        self.n_components = n_components
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.corruption = own_default(corruption, DEFAULT_MASKING)
-        self.activation = activation
-        self.tied_weights = tied_weights
-        self.loss = loss
-        self.max_iter = max_iter
-        self.fine_tune_iter = fine_tune_iter
-        self.batch_size = batch_size
-        self.lr = lr
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        self._store_init_params(locals())
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, X_unlabeled=None):

@@ -1,4 +1,4 @@
-"""The denoising autoencoder of Vincent et al. (2008, 2010), its score (Vincent, 2011) and its sampler (Bengio et al., 2013)."""
+"""The denoising autoencoder (Vincent et al. 2008, 2010), its score (Vincent 2011) and sampler (Bengio et al. 2013)."""
 
 from numbers import Integral, Real
 
@@ -10,7 +10,7 @@ from ..engine.seeds import draw_seeds, purpose_seed
 from ..nn.corruption import GaussianNoise
 from .autoencoder import BaseAutoencoder
 from .custom import CUSTOM_CONSTRAINTS, check_custom_modules
-from .params import CORRUPTION, DEFAULT_MASKING, MLP_CONSTRAINTS, copy_corruption, own_default
+from .params import CORRUPTION, DEFAULT_MASKING, MLP_CONSTRAINTS, copy_corruption
 
 __all__ = ["DenoisingAutoencoder"]
 
@@ -45,59 +45,6 @@ class DenoisingAutoencoder(BaseAutoencoder):
     activation : {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", \
             "softplus", "identity"}, default="sigmoid"
         Activation of the hidden layers and the code (sigmoid, as in the paper).
-    tied_weights : bool, default=False
-        Decoder weights are the transposed encoder weights (W' = Wᵀ).
-    loss : {"auto", "cross_entropy", "squared_error"}, default="auto"
-        Reconstruction loss, summed over features and averaged over samples.
-        ``"cross_entropy"`` (a sigmoid output, for data in [0, 1]) or
-        ``"squared_error"`` (a linear output, for any real data). ``"auto"``
-        picks cross-entropy when the training data lies in [0, 1] and squared
-        error otherwise; the choice is stored in ``loss_``.
-    max_iter : int, default=100
-        Maximum number of epochs (passes over the training data); see
-        ``n_iter_no_change``.
-    batch_size : int, default=64
-        Mini-batch size.
-    lr : float, default=1e-3
-        Learning rate of the Adam optimiser.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and stop when the
-        validation loss has not improved by a relative ``tol`` for
-        ``n_iter_no_change`` epochs, restoring the best weights.
-    validation_fraction : float, default=0.1
-        Held-out fraction for early stopping.
-    n_iter_no_change : int, default=10
-        Training stops after this many epochs in which the monitored loss
-        (the validation loss with ``early_stopping``, else the training
-        loss, as in ``MLPClassifier``) has not improved by a relative ``tol``.
-    tol : float, default=1e-4
-        Relative improvement of the monitored loss that counts.
-    encoder : type or None, default=None
-        ``None``: the MLP of ``hidden_layer_sizes``. Or a ``torch.nn.Module``
-        class mapping rows (shaped by ``input_shape``) to codes of width
-        ``n_components``; built in ``fit`` with the ``encoder__*`` parameters
-        plus ``n_features``, ``n_components`` and ``input_shape`` when its
-        ``__init__`` takes them (e.g. :class:`skae.modules.ConvEncoder`).
-    decoder : type or None, default=None
-        Likewise for the decoder (codes to reconstructions, before the output
-        activation); ``None``: the mirrored MLP.
-    input_shape : tuple of int or None, default=None
-        With custom modules: the shape each row is viewed in, e.g. ``(1, 40)``
-        for a signal or ``(1, 8, 8)`` for an image; the reconstruction is
-        flattened back.
-    device : str or torch.device, default="auto"
-        ``"auto"``: CUDA when available, else CPU; or any torch device string.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, corruption and the validation
-        split. An int makes ``fit`` reproducible bit for bit on CPU. Torch's and
-        numpy's global random states are never used.
-    verbose : int, default=0
-        0: silent. 1: a progress bar over the epochs, with the last loss (a
-        widget in a notebook). 2: a table of losses per epoch.
-    **module_params : dict
-        ``encoder__<arg>`` / ``decoder__<arg>``: arguments of the module
-        classes (settable with ``set_params`` and searchable with
-        ``GridSearchCV``).
 
     Attributes
     ----------
@@ -202,26 +149,7 @@ class DenoisingAutoencoder(BaseAutoencoder):
         verbose=0,
         **module_params,
     ):
-        self.n_components = n_components
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.corruption = own_default(corruption, DEFAULT_MASKING)
-        self.activation = activation
-        self.tied_weights = tied_weights
-        self.loss = loss
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.lr = lr
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.device = device
-        self.random_state = random_state
-        self.encoder = encoder
-        self.decoder = decoder
-        self.input_shape = input_shape
-        self.verbose = verbose
-        self._store_routed(module_params)
+        self._store_init_params(locals())
 
     # --------------------------------------------------------- declaration
     def _resolve_params(self):

@@ -5,7 +5,7 @@ from numbers import Integral
 from sklearn.utils._param_validation import Interval
 
 from ..nn.corruption import SaltAndPepperNoise
-from .params import CORRUPTION, copy_corruption, own_default
+from .params import CORRUPTION, copy_corruption
 from .vae import VAE
 
 __all__ = ["DVAE"]
@@ -55,22 +55,8 @@ class DVAE(VAE):
         Weight of the KL term in training.
     min_variance : float, default=1e-3
         Floor of the Gaussian decoder's per-feature variance; see :class:`VAE`.
-    max_iter : int, default=100
-        Maximum number of epochs; see ``n_iter_no_change``.
-    batch_size : int, default=64
-        Mini-batch size.
-    lr : float, default=1e-3
-        Adam learning rate.
     early_stopping : bool, default=False
         Stop on the (corruption-free) validation bound; see :class:`VAE`.
-    validation_fraction : float, default=0.1
-        Held-out fraction for early stopping.
-    n_iter_no_change : int, default=10
-        Training stops after this many epochs in which the monitored loss
-        (the validation loss with ``early_stopping``, else the training
-        loss, as in ``MLPClassifier``) has not improved by a relative ``tol``.
-    tol : float, default=1e-4
-        Relative improvement of the monitored loss that counts.
     encoder : type or None, default=None
         ``None``: the MLP of ``hidden_layer_sizes``. Or a ``torch.nn.Module``
         class giving the posterior parameters: ``(mu, log_var)``, each of
@@ -84,18 +70,9 @@ class DVAE(VAE):
     input_shape : tuple of int or None, default=None
         With custom modules: the shape each row is viewed in (e.g.
         ``(1, 28, 28)``); the decoder's output is flattened back.
-    device : str or torch.device, default="auto"
-        ``"auto"``: CUDA when available, else CPU; or any torch device string.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, corruption, sampling, and the
         evaluation noise.
-    verbose : int, default=0
-        0: silent. 1: a progress bar over the epochs, with the last loss (a
-        widget in a notebook). 2: a table of losses per epoch.
-    **module_params : dict
-        ``encoder__<arg>`` / ``decoder__<arg>``: arguments of the module
-        classes (settable with ``set_params`` and searchable with
-        ``GridSearchCV``).
 
     Attributes
     ----------
@@ -180,32 +157,7 @@ class DVAE(VAE):
         verbose=0,
         **module_params,
     ):
-        super().__init__(
-            n_components=n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            likelihood=likelihood,
-            objective=objective,
-            n_samples=n_samples,
-            beta=beta,
-            min_variance=min_variance,
-            max_iter=max_iter,
-            batch_size=batch_size,
-            lr=lr,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            encoder=encoder,
-            decoder=decoder,
-            input_shape=input_shape,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-            **module_params,
-        )
-        self.corruption = own_default(corruption, _DEFAULT_SALT_AND_PEPPER)
-        self.n_corruptions = n_corruptions
+        self._store_init_params(locals())
 
     def _resolve_params(self):
         super()._resolve_params()

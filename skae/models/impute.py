@@ -14,7 +14,7 @@ from ..engine.seeds import purpose_seed
 from ..nn.autoencoders import Autoencoder
 from ..nn.corruption import MaskingNoise
 from .base import Phase, TorchEstimator
-from .params import CORRUPTION, MLP_CONSTRAINTS, copy_corruption, own_default
+from .params import CORRUPTION, MLP_CONSTRAINTS, copy_corruption
 from .validation import check_float32_range
 
 __all__ = ["DenoisingImputer"]
@@ -66,30 +66,15 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
         :class:`~sklearn.impute.SimpleImputer`.
     n_components : int, default=128
         Code width.
-    hidden_layer_sizes : tuple of int, default=(256,)
-        Encoder layers before the code; the decoder mirrors them.
     corruption : corruption object, default=MaskingNoise(rate=0.5)
         Training noise on the standardised inputs (masking sets entries to
         the column mean). 0.5 was chosen on tables that the benchmark does not
         report (iris, a low-rank and a redundant-feature synthetic table; MCAR
         30%) against 0.2 and 0.35 and wider networks.
-    activation : str, default="relu"
-    tied_weights : bool, default=False
     loss : {"squared_error"}, default="squared_error"
         On standardised columns.
-    max_iter : int, default=100
-        Maximum epochs; training stops earlier once the loss has converged
-        (``tol``, ``n_iter_no_change``).
-    batch_size : int, default=64
-    lr : float, default=1e-3
-    early_stopping : bool, default=False
-    validation_fraction : float, default=0.1
-    n_iter_no_change : int, default=10
-    tol : float, default=1e-4
-    device : str or torch.device, default="auto"
     random_state : int, RandomState instance or None, default=None
         Seeds training and, with ``sample_posterior``, the draws.
-    verbose : int, default=0
 
     Attributes
     ----------
@@ -164,26 +149,7 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
         random_state=None,
         verbose=0,
     ):
-        self.missing_values = missing_values
-        self.add_indicator = add_indicator
-        self.sample_posterior = sample_posterior
-        self.keep_empty_features = keep_empty_features
-        self.n_components = n_components
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.corruption = own_default(corruption, _DEFAULT_MASKING)
-        self.activation = activation
-        self.tied_weights = tied_weights
-        self.loss = loss
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.lr = lr
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        self._store_init_params(locals())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -26,8 +26,6 @@ class SparseAE(BaseAutoencoder):
     ----------
     n_components : int, default=128
         Width of the code returned by :meth:`transform`.
-    hidden_layer_sizes : tuple of int, default=()
-        Encoder layers between the input and the code; the decoder mirrors them.
     sparsity : float, default=0.05
         Weight of the sparsity penalty, ``>= 0`` (0 gives a plain autoencoder).
     sparsity_penalty : {"l1", "kl"}, default="l1"
@@ -38,54 +36,10 @@ class SparseAE(BaseAutoencoder):
             "softplus", "identity"}, default="relu"
         Activation of the hidden layers and the code. ``"kl"`` requires
         ``"sigmoid"``.
-    tied_weights : bool, default=False
-        Decoder weights are the transposed encoder weights.
-    loss : {"auto", "cross_entropy", "squared_error"}, default="auto"
-        Reconstruction loss; ``"auto"``: cross-entropy for data in [0, 1], else
-        squared error (stored in ``loss_``).
-    max_iter : int, default=100
-        Maximum number of epochs; see ``n_iter_no_change``.
-    batch_size : int, default=64
-        Mini-batch size.
-    lr : float, default=1e-3
-        Adam learning rate.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` and stop when the validation loss
         (with the penalty) has not improved by a relative ``tol`` for
         ``n_iter_no_change`` epochs, restoring the best weights.
-    validation_fraction : float, default=0.1
-        Held-out fraction for early stopping.
-    n_iter_no_change : int, default=10
-        Training stops after this many epochs in which the monitored loss
-        (the validation loss with ``early_stopping``, else the training
-        loss, as in ``MLPClassifier``) has not improved by a relative ``tol``.
-    tol : float, default=1e-4
-        Relative improvement of the monitored loss that counts.
-    encoder : type or None, default=None
-        ``None``: the MLP of ``hidden_layer_sizes``. Or a ``torch.nn.Module``
-        class mapping rows (shaped by ``input_shape``) to codes of width
-        ``n_components``; built in ``fit`` with the ``encoder__*`` parameters
-        plus ``n_features``, ``n_components`` and ``input_shape`` when its
-        ``__init__`` takes them (e.g. :class:`skae.modules.ConvEncoder`).
-    decoder : type or None, default=None
-        Likewise for the decoder (codes to reconstructions, before the output
-        activation); ``None``: the mirrored MLP.
-    input_shape : tuple of int or None, default=None
-        With custom modules: the shape each row is viewed in, e.g. ``(1, 40)``
-        for a signal or ``(1, 8, 8)`` for an image; the reconstruction is
-        flattened back.
-    device : str or torch.device, default="auto"
-        ``"auto"``: CUDA when available, else CPU; or any torch device string.
-    random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, shuffling and the validation split; an int makes
-        ``fit`` reproducible bit for bit on CPU.
-    verbose : int, default=0
-        0: silent. 1: a progress bar over the epochs, with the last loss (a
-        widget in a notebook). 2: a table of losses per epoch.
-    **module_params : dict
-        ``encoder__<arg>`` / ``decoder__<arg>``: arguments of the module
-        classes (settable with ``set_params`` and searchable with
-        ``GridSearchCV``).
 
     Attributes
     ----------
@@ -167,28 +121,7 @@ class SparseAE(BaseAutoencoder):
         verbose=0,
         **module_params,
     ):
-        self.n_components = n_components
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.sparsity = sparsity
-        self.sparsity_penalty = sparsity_penalty
-        self.sparsity_target = sparsity_target
-        self.activation = activation
-        self.tied_weights = tied_weights
-        self.loss = loss
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.lr = lr
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.device = device
-        self.random_state = random_state
-        self.encoder = encoder
-        self.decoder = decoder
-        self.input_shape = input_shape
-        self.verbose = verbose
-        self._store_routed(module_params)
+        self._store_init_params(locals())
 
     def _resolve_params(self):
         check_custom_modules(self)

@@ -18,7 +18,7 @@ from ..nn.autoencoders import Autoencoder, StackedAutoencoder
 from ..nn.losses import RECONSTRUCTION_LOSSES, ReconstructionLoss
 from .autoencoder import BaseAutoencoder
 from .base import Phase
-from .params import CORRUPTION, DEFAULT_MASKING, MLP_CONSTRAINTS, copy_corruption, own_default
+from .params import CORRUPTION, DEFAULT_MASKING, MLP_CONSTRAINTS, copy_corruption
 
 __all__ = ["StackedDAE", "STACK_CONSTRAINTS", "layer_widths", "layer_corruptions", "layer_loss",
            "pretraining_phases"]
@@ -149,24 +149,12 @@ class StackedDAE(BaseAutoencoder):
         random initialisation.
     fine_tune_iter : int, default=50
         Epochs of end-to-end fine-tuning of the deep autoencoder; 0 turns it off.
-    batch_size : int, default=64
-        Mini-batch size.
     lr : float, default=3e-3
         Adam learning rate, for every phase.
     early_stopping : bool, default=False
         In every phase, hold out ``validation_fraction`` and stop after
         ``n_iter_no_change`` epochs without relative improvement ``tol``,
         restoring the best weights.
-    validation_fraction : float, default=0.1
-        Held-out fraction for early stopping.
-    n_iter_no_change : int, default=10
-        Training stops after this many epochs in which the monitored loss
-        (the validation loss with ``early_stopping``, else the training
-        loss, as in ``MLPClassifier``) has not improved by a relative ``tol``.
-    tol : float, default=1e-4
-        Relative improvement of the monitored loss that counts.
-    device : str or torch.device, default="auto"
-        ``"auto"``: CUDA when available, else CPU; or any torch device string.
     random_state : int, RandomState instance or None, default=None
         Seeds every layer's initialisation, shuffling and corruption; an int
         makes ``fit`` reproducible bit for bit on CPU.
@@ -267,23 +255,7 @@ class StackedDAE(BaseAutoencoder):
         random_state=None,
         verbose=0,
     ):
-        self.n_components = n_components
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.corruption = own_default(corruption, DEFAULT_MASKING)
-        self.activation = activation
-        self.tied_weights = tied_weights
-        self.loss = loss
-        self.max_iter = max_iter
-        self.fine_tune_iter = fine_tune_iter
-        self.batch_size = batch_size
-        self.lr = lr
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        self._store_init_params(locals())
 
     #: A stack is built of MLP layers: no encoder= / decoder= classes.
     _modular_class = None

@@ -55,24 +55,10 @@ class VAE(BaseAutoencoder):
         feature the decoder can predict exactly, such as a constant column,
         drives its variance to 0 and the bound to +∞ nats. Unused by a
         Bernoulli decoder.
-    max_iter : int, default=100
-        Maximum number of epochs; see ``n_iter_no_change``.
-    batch_size : int, default=64
-        Mini-batch size.
-    lr : float, default=1e-3
-        Adam learning rate.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` and stop when the validation bound has
         not improved by a relative ``tol`` for ``n_iter_no_change`` epochs,
         restoring the best weights.
-    validation_fraction : float, default=0.1
-        Held-out fraction for early stopping.
-    n_iter_no_change : int, default=10
-        Training stops after this many epochs in which the monitored loss
-        (the validation loss with ``early_stopping``, else the training
-        loss, as in ``MLPClassifier``) has not improved by a relative ``tol``.
-    tol : float, default=1e-4
-        Relative improvement of the monitored loss that counts.
     encoder : type or None, default=None
         ``None``: the MLP of ``hidden_layer_sizes``. Or a ``torch.nn.Module``
         class giving the posterior parameters: ``(mu, log_var)``, each of
@@ -86,18 +72,9 @@ class VAE(BaseAutoencoder):
     input_shape : tuple of int or None, default=None
         With custom modules: the shape each row is viewed in (e.g.
         ``(1, 28, 28)``); the decoder's output is flattened back.
-    device : str or torch.device, default="auto"
-        ``"auto"``: CUDA when available, else CPU; or any torch device string.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and sampling in training, and the
         Monte Carlo noise of :meth:`score_samples` and :meth:`log_likelihood`.
-    verbose : int, default=0
-        0: silent. 1: a progress bar over the epochs, with the last loss (a
-        widget in a notebook). 2: a table of losses per epoch.
-    **module_params : dict
-        ``encoder__<arg>`` / ``decoder__<arg>``: arguments of the module
-        classes (settable with ``set_params`` and searchable with
-        ``GridSearchCV``).
 
     Attributes
     ----------
@@ -193,28 +170,7 @@ class VAE(BaseAutoencoder):
         verbose=0,
         **module_params,
     ):
-        self.n_components = n_components
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.likelihood = likelihood
-        self.objective = objective
-        self.n_samples = n_samples
-        self.beta = beta
-        self.min_variance = min_variance
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.lr = lr
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.device = device
-        self.random_state = random_state
-        self.encoder = encoder
-        self.decoder = decoder
-        self.input_shape = input_shape
-        self.verbose = verbose
-        self._store_routed(module_params)
+        self._store_init_params(locals())
 
     # ------------------------------------------------------------- training
     def _prepare_training_data(self, X, y=None):

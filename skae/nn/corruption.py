@@ -102,15 +102,6 @@ class Corruption:
     def __hash__(self):
         return hash((type(self).__name__, tuple(self.get_params().items())))
 
-    def copy(self):
-        """A new object of the same class with the same parameters (not validated).
-
-        Returns
-        -------
-        corruption : Corruption
-        """
-        return type(self)(**self.get_params())
-
     def validate(self):
         """Check the parameters; raise ``ValueError`` naming a bad one.
 

@@ -74,8 +74,9 @@ _STOCK_RESETS = {nn.Linear: nn.Linear.reset_parameters, _ConvNd: _ConvNd.reset_p
 
 
 def _stock_reset(layer):
-    """Whether ``layer`` resets as torch's Linear or convolution does (kaiming_uniform_(a=sqrt(5)), bias U(±1/sqrt(fan_in)))."""
-    return any(isinstance(layer, base) and type(layer).reset_parameters is reset for base, reset in _STOCK_RESETS.items())
+    """Whether ``layer`` resets as torch's Linear and convolutions do (kaiming-uniform weight, uniform bias)."""
+    return any(isinstance(layer, base) and type(layer).reset_parameters is reset
+               for base, reset in _STOCK_RESETS.items())
 
 
 @torch.no_grad()
