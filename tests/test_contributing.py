@@ -39,6 +39,14 @@ def test_the_worked_example_trains_transforms_and_resumes(namespace, tmp_path):
         n_components=8, max_iter=5, random_state=0).fit(X).transform(X))
 
 
+def test_the_worked_example_saves_and_loads_with_no_edit_to_io(namespace, tmp_path):
+    model, X = namespace["model"], namespace["X"]
+    skae.save(model, tmp_path / "huber.skae")
+    loaded = skae.load(tmp_path / "huber.skae")
+    assert type(loaded) is namespace["HuberAE"] and loaded.delta == model.delta
+    np.testing.assert_array_equal(loaded.transform(X), model.transform(X))
+
+
 def test_the_worked_example_passes_scikit_learns_checks(namespace):
     est = namespace["HuberAE"](n_components=2, max_iter=2, batch_size=16, random_state=0, device="cpu")
     check_estimator(est)

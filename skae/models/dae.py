@@ -58,7 +58,7 @@ class DenoisingAutoencoder(BaseAutoencoder):
         starts.
     n_samples_seen_ : int
         Rows seen by ``fit`` and the ``partial_fit`` calls after it.
-    training_sample_ : ndarray of shape (min(n_samples_seen_, 1000), `n_features_in_`)
+    training_sample_ : ndarray of shape (min(`n_samples_seen_`, 1000), `n_features_in_`)
         Training rows drawn uniformly from every row seen, where :meth:`sample`'s
         ``init="data"`` starts. The fitted model (and a saved file) contains them:
         delete the attribute (``del est.training_sample_``) before sharing a model
