@@ -182,3 +182,11 @@ def test_energy_distance_of_the_sampling_benchmark():
     same, shifted = energy_distance(A, B), energy_distance(A, B + [1.0, 0.0])
     assert abs(same) < 0.02 and shifted > 0.3  # 2E|X-Y| - E|X-X'| - E|Y-Y'| for a unit shift: about 0.4
     assert precision_recall(np.array([[0.0, 0.0], [5.0, 5.0]]), np.array([[0.05, 0.0]]), 0.1) == (0.5, 1.0)
+
+
+@pytest.mark.slow
+def test_bench_overrides_quick_run_compares_both_epochs(tmp_path):
+    result, printed = quick_run("bench_overrides.py", tmp_path)
+    assert [r["rate"] for r in result["rows"]] == [0.0, 0.25]
+    assert all(set(r["times_s"]) == {"hand", "skae", "skorch"} and r["skorch_over_skae"] > 0 for r in result["rows"])
+    assert "| 25% masking |" in printed

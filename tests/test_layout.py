@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator
 from skorch import NeuralNet
 
 import skae
-from skae.models.base import registered_estimators
+from skae.models.registry import registered_estimators
 
 PACKAGE = Path(skae.__file__).resolve().parent
 #: Layers, bottom first; a module may import its own layer and those below. The package's

@@ -9,7 +9,7 @@ training batch), ``infer`` (the noise generator for modules that sample, and
 (train mode) and ``get_default_callbacks`` (divergence as a callback); for speed,
 ``run_single_epoch`` and ``train_step`` skip skorch's per-batch host sync and
 notifications when no callback listens for them. The
-objective is skorch's ``criterion``: a torch module from :mod:`skae.losses`
+objective is skorch's ``criterion``: a torch module from :mod:`skae.nn.losses`
 that takes the module's whole output.
 
 Batching is done on tensors (:mod:`skae.engine.data`), not per-sample
@@ -237,10 +237,11 @@ class SkaeNet(NeuralNet):
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         """skorch's epoch without its per-batch host sync and notifications, when nothing listens.
 
-        Overridden for speed (numbers in docs/performance.md): the batch losses stay on the
-        device and reach the history in one transfer per epoch, not one ``.item()`` per
-        batch (a sync per step on a GPU), and ``on_batch_begin``/``on_batch_end`` run only
-        if a callback implements them. The history holds the same records as skorch's.
+        Overridden for speed: with :meth:`train_step`, skorch's own epoch and step take 7% longer
+        on a digits fit (paired ratio 1.07, 95% interval 1.03-1.12; ``benchmarks/bench_overrides.py``).
+        The batch losses stay on the device and reach the history in one transfer per epoch, not
+        one ``.item()`` per batch (a sync per step on a GPU), and ``on_batch_begin``/``on_batch_end``
+        run only if a callback implements them. The history holds the same records as skorch's.
         """
         if iterator is None or self._listens("on_batch_begin", "on_batch_end"):
             return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
@@ -262,9 +263,10 @@ class SkaeNet(NeuralNet):
         """skorch's step, without the ``on_grad_computed`` notification when no callback implements it.
 
         Overridden for speed: skorch notifies every callback after each backward pass, which
-        costs 3.4% of a digits-sized fit (bench_ab, 21 rounds; docs/performance.md). In an
-        epoch where no callback implements ``on_grad_computed`` the step zeroes the gradients,
-        runs :meth:`train_step_single` and steps the optimizer, as skorch's closure does.
+        costs 3.4% of a digits fit (bench_ab, 21 rounds; with :meth:`run_single_epoch`, 7%:
+        ``benchmarks/bench_overrides.py``). In an epoch where no callback implements
+        ``on_grad_computed`` the step zeroes the gradients, runs :meth:`train_step_single`
+        and steps the optimizer, as skorch's closure does.
         """
         if not getattr(self, "_quiet_steps", False):
             return super().train_step(batch, **fit_params)

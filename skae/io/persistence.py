@@ -10,7 +10,7 @@ A model file is a zip archive with exactly two members:
   format (a JSON header and raw little-endian buffers: no code).
 
 This module knows no model's attributes. Estimator classes register themselves
-when they are defined (:func:`skae.models.base.registered_estimators`), and
+when they are defined (:func:`skae.models.registry.registered_estimators`), and
 corruption classes likewise (:func:`skae.nn.corruption.registered_corruptions`);
 an estimator gives its fitted attributes (``_fitted_state``), rebuilds its
 module untrained (``_untrained_module``) and attaches the loaded one
@@ -40,7 +40,7 @@ import sklearn
 import torch
 
 from .._version import __version__
-from ..models.base import registered_estimators, registry_name
+from ..models.registry import registered_estimators, registry_name
 from ..nn import autoencoders as _autoencoders
 from ..nn import conv as _conv
 from ..nn.corruption import registered_corruptions

@@ -29,6 +29,7 @@ from .validation import check_X_for_loss
 
 __all__ = ["BaseAutoencoder"]
 
+
 class BaseAutoencoder(TransformerMixin, TorchEstimator):
     """Base class of skae's autoencoders; not for direct use.
 

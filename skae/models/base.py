@@ -43,36 +43,11 @@ from ..engine.parallel import data_parallel_active
 from ..engine.seeds import draw_seeds
 from ..nn.init import build_without_global_rng, init_weights
 from .docstrings import fill_parameters
+from .params import copy_parameter_object, is_parameter_object
+from .registry import Registered
 from .validation import check_float32_range, check_X_for_loss, in_unit_interval
 
-__all__ = ["Phase", "TorchEstimator", "copy_parameter_object", "registered_estimators"]
-
-#: Every estimator class, by the name a model file stores (see :func:`registered_estimators`).
-_REGISTRY = {}
-
-
-def registered_estimators():
-    """``{name: class}`` of every estimator class defined so far: skae's by their name, others by import path.
-
-    Classes register themselves when they are defined (``__init_subclass__``),
-    so :mod:`skae.io` saves and loads a new model with no edit of its own.
-    """
-    return dict(_REGISTRY)
-
-
-def registry_name(cls):
-    """The name a model file stores for ``cls``: ``DenoisingAutoencoder``, or ``package.module.Class``."""
-    return cls.__name__ if cls.__module__.startswith("skae.") else f"{cls.__module__}.{cls.__qualname__}"
-
-
-class Registered:
-    """Classes derived from this one register themselves for :mod:`skae.io` (names without a leading ``_``)."""
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if not cls.__name__.startswith("_"):
-            _REGISTRY[registry_name(cls)] = cls
-
+__all__ = ["Phase", "TorchEstimator"]
 
 @dataclass(frozen=True)
 class Phase:
@@ -107,15 +82,6 @@ class Phase:
     data: Optional[Callable] = None
     initialise: Optional[Callable] = None
     partial_epochs: int = 1
-
-
-def copy_parameter_object(value):
-    """A new object of ``value``'s class with its parameters (a corruption, say): ``type(v)(**v.get_params())``."""
-    return type(value)(**value.get_params(deep=False))
-
-
-def _is_parameter_object(value):
-    return hasattr(value, "get_params") and not isinstance(value, (BaseEstimator, type))
 
 
 class TorchEstimator(Registered, BaseEstimator):
@@ -178,7 +144,7 @@ class TorchEstimator(Registered, BaseEstimator):
             value = args[name]
             if parameter.kind == parameter.VAR_KEYWORD:
                 vars(self).update(value)
-            elif value is parameter.default and _is_parameter_object(value):
+            elif value is parameter.default and is_parameter_object(value):
                 setattr(self, name, copy_parameter_object(value))
             else:
                 setattr(self, name, value)
@@ -240,7 +206,7 @@ class TorchEstimator(Registered, BaseEstimator):
         routed = {k: params.pop(k) for k in list(params) if prefixes and k.startswith(prefixes)}
         for name in {k.split("__", 1)[0] for k in params if "__" in k} - set(params):
             value = getattr(self, name, None)
-            if _is_parameter_object(value):
+            if is_parameter_object(value):
                 setattr(self, name, copy_parameter_object(value))
         super().set_params(**params)
         vars(self).update(routed)

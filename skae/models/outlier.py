@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..nn.corruption import MaskingNoise
-from .base import Registered
+from .registry import Registered
 from .dae import DenoisingAutoencoder
 
 __all__ = ["AutoencoderOutlierDetector"]

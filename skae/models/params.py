@@ -1,12 +1,14 @@
 """Parameter declarations shared by the estimators: constraints, and the corruption parameter object."""
 
+from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import HasMethods, StrOptions
 
 from ..nn.corruption import MaskingNoise
 from ..nn.layers import ACTIVATIONS
 from ..nn.losses import RECONSTRUCTION_LOSSES
 
-__all__ = ["MLP_CONSTRAINTS", "CORRUPTION", "DEFAULT_MASKING", "copy_corruption"]
+__all__ = ["MLP_CONSTRAINTS", "CORRUPTION", "DEFAULT_MASKING", "copy_corruption", "copy_parameter_object",
+           "is_parameter_object"]
 
 #: Parameter constraints of the MLP autoencoders (DAE, stacks, CAE, SAE).
 MLP_CONSTRAINTS = {
@@ -32,3 +34,13 @@ def copy_corruption(corruption):
     if hasattr(copied, "validate"):
         copied.validate()
     return copied
+
+
+def copy_parameter_object(value):
+    """A new object of ``value``'s class with its parameters (a corruption, say): ``type(v)(**v.get_params())``."""
+    return type(value)(**value.get_params(deep=False))
+
+
+def is_parameter_object(value):
+    """Whether ``value`` is a parameter object (``get_params``, not an estimator or a class): a corruption."""
+    return hasattr(value, "get_params") and not isinstance(value, (BaseEstimator, type))
