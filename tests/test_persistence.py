@@ -273,3 +273,65 @@ def test_garbage_json_and_foreign_zip_are_rejected(saved, tmp_path):
         skae.load(path)
     with pytest.raises(ValueError, match="no skae header"):
         skae.load(_write(tmp_path / "b.skae", {"format": "other"}, blob))
+
+
+def test_fitted_arrays_are_stored_as_tensors_not_json_lists(data, tmp_path):
+    est = DenoisingAutoencoder(8, **FAST).fit(data[0])
+    skae.save(est, tmp_path / "m.skae")
+    meta, blob = _read(tmp_path / "m.skae")
+    tensors = st_load(blob)
+    assert meta["format_version"] == 3
+    for name in ("data_mean_", "data_std_", "training_sample_"):
+        assert meta["fitted"][name]["__array__"] == f"fitted/{name}"
+        np.testing.assert_array_equal(tensors[f"fitted/{name}"].numpy(), getattr(est, name))
+    assert all(k.startswith(("module.", "fitted/")) for k in tensors)
+    assert len(json.dumps(meta)) < 20_000  # 1,000 kept training rows would be ~1 MB of JSON text
+    loaded = skae.load(tmp_path / "m.skae")
+    np.testing.assert_array_equal(loaded.training_sample_, est.training_sample_)
+    assert loaded.training_sample_.dtype == est.training_sample_.dtype
+
+
+def test_a_file_of_format_2_still_loads(data, tmp_path):
+    """Format 2 kept fitted arrays as JSON lists and the weights without the "module." prefix."""
+    est = DenoisingAutoencoder(8, **FAST).fit(data[0])
+    skae.save(est, tmp_path / "m.skae")
+    meta, blob = _read(tmp_path / "m.skae")
+    tensors = st_load(blob)
+    weights = {k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")}
+    for name, value in meta["fitted"].items():
+        if isinstance(value, dict) and isinstance(value.get("__array__"), str):
+            value["__array__"] = tensors[value["__array__"]].numpy().tolist()
+    meta["format_version"] = 2
+    old = _write(tmp_path / "v2.skae", *_retensor(meta, weights))
+    loaded = skae.load(old)
+    np.testing.assert_array_equal(loaded.transform(data[0]), est.transform(data[0]))
+    np.testing.assert_array_equal(loaded.data_mean_, est.data_mean_)
+
+
+def test_a_fitted_array_missing_from_the_tensors_is_rejected(data, tmp_path):
+    est = DenoisingAutoencoder(8, **FAST).fit(data[0])
+    skae.save(est, tmp_path / "m.skae")
+    meta, blob = _read(tmp_path / "m.skae")
+    tensors = {k: v for k, v in st_load(blob).items() if k != "fitted/data_std_"}
+    with pytest.raises(ValueError, match="fitted array 'fitted/data_std_' is missing"):
+        skae.load(_write(tmp_path / "x.skae", *_retensor(meta, tensors)))
+
+
+def test_a_save_that_fails_part_way_leaves_the_previous_file(data, tmp_path, monkeypatch):
+    first = DenoisingAutoencoder(8, **FAST).fit(data[0])
+    path = tmp_path / "m.skae"
+    skae.save(first, path)
+    second = DenoisingAutoencoder(4, **FAST).fit(data[0])
+    original = zipfile.ZipFile.writestr
+
+    def disk_full(self, name, payload, *args, **kwargs):
+        if name == "tensors.safetensors":
+            raise OSError(28, "No space left on device")
+        return original(self, name, payload, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        skae.save(second, path)
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.skae"]  # no temporary file left behind
+    np.testing.assert_array_equal(skae.load(path).transform(data[0]), first.transform(data[0]))
