@@ -2,7 +2,9 @@
 
 ``import skae.losses`` or ``from skae.dae import DenoisingAutoencoder`` keep
 working: each old path is a small module object in ``sys.modules`` whose
-attributes come from the new module, with a ``DeprecationWarning`` naming it.
+attributes come from the new module(s), with a ``DeprecationWarning`` naming
+them. The old private paths are there too, so that objects pickled before the
+layout (which name, e.g., ``skae._net.SkaeNet``) still unpickle.
 """
 
 import importlib
@@ -12,8 +14,14 @@ import warnings
 
 __all__ = ["MOVED", "install_aliases"]
 
-#: Old public module path -> new module path.
+#: Old module path -> new module path(s), searched in turn for a name.
 MOVED = {
+    "skae._net": "skae.engine.net",
+    "skae._data": "skae.engine.data",
+    "skae._callbacks": "skae.engine.callbacks",
+    "skae._progress": "skae.engine.progress",
+    "skae._weights": "skae.nn.init",
+    "skae._modular": ("skae.nn.autoencoders", "skae.nn.conv", "skae.nn.layers"),
     "skae.corruption": "skae.nn.corruption",
     "skae.losses": "skae.nn.losses",
     "skae.dae": "skae.models.dae",
@@ -34,16 +42,24 @@ MOVED = {
 class _MovedModule(types.ModuleType):
     """A module that forwards attribute access to its new home, with a DeprecationWarning."""
 
-    def __init__(self, name, target):
-        super().__init__(name, f"Deprecated alias of {target}.")
-        self.__target = target
+    def __init__(self, name, targets):
+        self.__targets = (targets,) if isinstance(targets, str) else tuple(targets)
+        super().__init__(name, f"Deprecated alias of {' and '.join(self.__targets)}.")
 
     def __getattr__(self, attr):
-        if attr.startswith("__"):
+        if attr.startswith("__") and attr != "__all__":  # (inspect asks for __file__ and the like)
             raise AttributeError(attr)
-        warnings.warn(f"{self.__name__} moved to {self.__target}; import {attr} from there (or from skae). "
-                      f"The old path will be removed in a future release.", DeprecationWarning, stacklevel=2)
-        return getattr(importlib.import_module(self.__target), attr)
+        for target in self.__targets:
+            module = importlib.import_module(target)
+            if hasattr(module, attr):
+                warnings.warn(f"{self.__name__} moved to {target}; import {attr} from there (or from skae). "
+                              f"The old path will be removed in a future release.", DeprecationWarning,
+                              stacklevel=2)
+                if attr == "__all__":
+                    return [name for t in self.__targets for name in importlib.import_module(t).__all__]
+                return getattr(module, attr)
+        raise AttributeError(f"module {self.__name__!r} (moved to {' and '.join(self.__targets)}) has no "
+                             f"attribute {attr!r}")
 
 
 def install_aliases():
@@ -53,4 +69,5 @@ def install_aliases():
         if old not in sys.modules:
             alias = _MovedModule(old, new)
             sys.modules[old] = alias
-            setattr(package, old.rsplit(".", 1)[1], alias)
+            if not old.rsplit(".", 1)[1].startswith("_"):
+                setattr(package, old.rsplit(".", 1)[1], alias)

@@ -184,3 +184,35 @@ def test_tracing_fit_to_the_optimizer_step_touches_few_files(small_digits):
         skae.DenoisingAutoencoder(4, max_iter=1, random_state=0, device="cpu"), small_digits[0])
     assert stack <= methods
     assert methods == {"models/dae.py", "models/autoencoder.py", "models/base.py", "engine/net.py"}
+
+
+def test_old_private_paths_resolve_so_that_old_pickles_load():
+    import importlib
+
+    from skae.engine.callbacks import DivergenceCheck
+    from skae.engine.net import SkaeNet
+    from skae.nn.conv import ConvEncoder
+
+    with pytest.warns(DeprecationWarning, match="skae._net moved to skae.engine.net"):
+        assert importlib.import_module("skae._net").SkaeNet is SkaeNet
+    with pytest.warns(DeprecationWarning, match="skae._modular moved to skae.nn.conv"):
+        assert importlib.import_module("skae._modular").ConvEncoder is ConvEncoder
+    with pytest.raises(AttributeError, match="has no attribute 'Nothing'"):
+        importlib.import_module("skae._callbacks").Nothing
+    assert DivergenceCheck.factor == 1e3  # what an instance pickled before the attribute existed reads
+
+
+def test_star_import_from_an_old_path_imports_the_new_modules_names():
+    namespace = {}
+    with pytest.warns(DeprecationWarning):
+        exec("from skae.losses import *", namespace)
+    assert "ReconstructionLoss" in namespace and "MaskedSquaredError" in namespace
+
+
+def test_abstract_bases_are_not_registered():
+    from skae.models.autoencoder import BaseAutoencoder
+    from skae.models.base import TorchEstimator
+
+    names = registered_estimators()
+    assert "TorchEstimator" not in names and "BaseAutoencoder" not in names
+    assert TorchEstimator and BaseAutoencoder and len(names) >= 9

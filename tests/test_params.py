@@ -90,3 +90,21 @@ def test_the_signature_defaults_still_pass_sklearns_default_check():
         check_parameters_default_constructible(cls.__name__, cls())
     assert np.all([cls().corruption == inspect.signature(cls).parameters["corruption"].default
                    for cls in WITH_DEFAULT_CORRUPTION])
+
+
+def test_set_params_with_an_object_and_its_parameter_changes_a_copy():
+    mine = MaskingNoise(0.3)
+    est = DenoisingAutoencoder().set_params(corruption=mine, corruption__rate=0.6)
+    assert mine.rate == 0.3 and est.corruption.rate == 0.6 and est.corruption is not mine
+
+
+def test_a_subclass_with_its_own_init_stores_every_parameter(small_digits):
+    class Wider(DenoisingAutoencoder):
+        def __init__(self, n_components=8, *, extra=2, max_iter=2):
+            super().__init__(n_components * extra, max_iter=max_iter, random_state=0, device="cpu")
+            self.extra = extra
+
+    est = Wider()
+    assert est.n_components == 16 and est.max_iter == 2 and est.extra == 2
+    assert est.corruption == MaskingNoise(rate=0.25)
+    assert est.fit(small_digits[0]).transform(small_digits[0]).shape == (300, 16)

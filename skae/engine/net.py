@@ -151,7 +151,7 @@ class SkaeNet(NeuralNet):
                 gen = torch.Generator(device=device)
                 if torch.device(device).type == device_type:
                     gen.set_state(gen_state)
-                else:  # e.g. CUDA -> CPU: continue deterministically from the saved state
+                else:  # e.g. CUDA -> CPU: a new CPU stream, seeded from the saved state's first bytes
                     gen.manual_seed(int.from_bytes(bytes(gen_state.tolist()[:8]), "little"))
                 setattr(self, name, gen)
 

@@ -7,10 +7,10 @@ updates its net; the net then wraps its module in
 ``torch.nn.parallel.DistributedDataParallel`` for the training steps. Every
 rank draws the same global batch (the same seeded permutation) and the same
 corruption noise, keeps its shard of the batch (rows ``rank::world_size``),
-and backpropagates its shard's mean loss through DDP, which averages the
-gradients over the ranks. With shards of equal size this is the
-single-process update with the same global batch, and all ranks end with the
-same fitted estimator. Every use of a parameter happens inside the module's
+and backpropagates its shard's mean loss, scaled by its share of the batch,
+through DDP, which averages the gradients over the ranks: the single-process
+update with the same global batch, whatever the shard sizes (an empty shard
+contributes an exact zero), and all ranks end with the same fitted estimator. Every use of a parameter happens inside the module's
 ``forward``, as DDP needs.
 
 A peer that dies makes the collective fail. The error is re-raised as a

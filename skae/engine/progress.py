@@ -1,7 +1,7 @@
 """What a fit shows while it runs: a progress bar over epochs (``verbose=1``).
 
 ``verbose=2`` adds skorch's per-epoch table (its ``PrintLog``), see
-:meth:`skae._net.SkaeNet.get_default_callbacks`.
+:meth:`skae.engine.net.SkaeNet.get_default_callbacks`.
 """
 
 from skorch.callbacks import Callback

@@ -57,6 +57,9 @@ _MODULE, _FITTED = "module.", "fitted/"
 # ------------------------------------------------------------------ encoding
 def _encode(value, name, arrays=None):
     """``value`` as JSON; numeric arrays go into ``arrays[fitted/<name>]`` when given (else JSON lists)."""
+    if isinstance(value, np.random.RandomState):  # a generator's state is not a parameter to share
+        warnings.warn(f"{name} is a RandomState instance; it is saved as None.", UserWarning)
+        return None
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, Integral):
@@ -208,12 +211,7 @@ def save(estimator, path):
         raise ValueError(f"skae.save saves skae's estimators, not {type(estimator).__name__}.")
     check_is_fitted(estimator, "net_")
 
-    params = {}
-    for key, value in estimator.get_params(deep=False).items():
-        if isinstance(value, np.random.RandomState):
-            warnings.warn("random_state is a RandomState instance; it is saved as None.", UserWarning)
-            value = None
-        params[key] = _encode(value, key)
+    params = {key: _encode(value, key) for key, value in estimator.get_params(deep=False).items()}
     arrays = {}
     fitted = {a: _encode(value, a, arrays) for a, value in estimator._fitted_state().items()}
 

@@ -45,6 +45,9 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
 
     _parameter_constraints: dict = dict(TorchEstimator._parameter_constraints)
 
+    #: A base class, never rebuilt from a file (not registered; its subclasses are).
+    _abstract = True
+
     #: Prefix of the output feature names (``dae0, dae1, ...``).
     _feature_prefix = "ae"
 
@@ -74,7 +77,7 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
         )
 
     def _objective(self):
-        """The training objective, as :class:`~skae._net.SkaeNet` parameters."""
+        """The training objective, as :class:`~skae.engine.net.SkaeNet` parameters."""
         return {"criterion": ReconstructionLoss, "criterion__kind": self.loss_}
 
     def _phases(self, X=None, y=None):
@@ -110,7 +113,7 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
         """Warn when the code collapsed: every unit (nearly) constant over the training rows."""
         module = self.net_.module_
         with torch.no_grad():
-            codes = self._encode(module.eval(), X[: self._check_rows])  # (B, H)
+            codes = self._encode(module.eval(), X[: self._check_rows].to(self.device_))  # (B, H)
         spread = codes.std(dim=0).max().item() if len(codes) > 1 else float("inf")
         scale = max(1.0, codes.abs().max().item())
         if spread <= 1e-4 * scale:

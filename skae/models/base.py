@@ -22,6 +22,7 @@ training state.
 """
 
 import copy
+import functools
 import inspect
 import warnings
 from contextlib import contextmanager
@@ -48,6 +49,15 @@ from .registry import Registered
 from .validation import check_float32_range, check_X_for_loss, in_unit_interval
 
 __all__ = ["Phase", "TorchEstimator"]
+
+@functools.cache
+def _init_parameter_names(cls):
+    """The parameter names of every ``__init__`` defined along ``cls``'s MRO."""
+    inits = (klass.__dict__["__init__"] for klass in cls.__mro__
+             if "__init__" in klass.__dict__ and klass is not object)
+    return frozenset(name for init in inits for name, parameter in inspect.signature(init).parameters.items()
+                     if parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL))
+
 
 @dataclass(frozen=True)
 class Phase:
@@ -90,6 +100,9 @@ class TorchEstimator(Registered, BaseEstimator):
     A subclass's docstring documents its own parameters; those it leaves out
     are filled in from :data:`skae.models.docstrings.SHARED_PARAMETERS`.
     """
+
+    #: A base class, never rebuilt from a file (not registered; its subclasses are).
+    _abstract = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -137,8 +150,13 @@ class TorchEstimator(Registered, BaseEstimator):
         (``corruption=MaskingNoise(rate=0.25)``) is stored as this estimator's
         own copy, so that no two estimators share it; ``**module_params``
         (``encoder__*`` / ``decoder__*``) are stored one by one, checked in ``fit``.
+        The signature is that of the ``__init__`` calling this (a subclass's
+        ``__init__`` may call its parent's with ``super().__init__(...)``).
         """
-        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
+        caller = inspect.currentframe().f_back.f_code
+        init = next(klass.__dict__["__init__"] for klass in type(self).__mro__
+                    if getattr(klass.__dict__.get("__init__"), "__code__", None) is caller)
+        for name, parameter in inspect.signature(init).parameters.items():
             if name == "self":
                 continue
             value = args[name]
@@ -154,8 +172,12 @@ class TorchEstimator(Registered, BaseEstimator):
         return tuple(f"{name}__" for name in ("encoder", "decoder") if name in self._get_param_names())
 
     def _extra_params(self):
-        """Parameters stored beyond the signature: ``encoder__*`` / ``decoder__*`` (or mistakes, refused in fit)."""
-        named = set(self._get_param_names())
+        """Parameters stored beyond the signatures: ``encoder__*`` / ``decoder__*`` (or mistakes, refused in fit).
+
+        The names of every ``__init__`` along the class's MRO are not extra: a
+        subclass may store a parent's parameters through ``super().__init__``.
+        """
+        named = _init_parameter_names(type(self))
         return {k: v for k, v in vars(self).items() if k not in named and not k.startswith("_") and not k.endswith("_")}
 
     def _check_extra_params(self):
@@ -204,10 +226,12 @@ class TorchEstimator(Registered, BaseEstimator):
         """
         prefixes = self._routed_prefixes()
         routed = {k: params.pop(k) for k in list(params) if prefixes and k.startswith(prefixes)}
-        for name in {k.split("__", 1)[0] for k in params if "__" in k} - set(params):
-            value = getattr(self, name, None)
-            if is_parameter_object(value):
-                setattr(self, name, copy_parameter_object(value))
+        for name in {k.split("__", 1)[0] for k in params if "__" in k}:
+            if name in params:  # set_params(corruption=obj, corruption__rate=...): a copy of obj is changed
+                if is_parameter_object(params[name]):
+                    params[name] = copy_parameter_object(params[name])
+            elif is_parameter_object(getattr(self, name, None)):
+                setattr(self, name, copy_parameter_object(getattr(self, name)))
         super().set_params(**params)
         vars(self).update(routed)
         return self

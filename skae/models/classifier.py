@@ -1,7 +1,7 @@
 """The stacked denoising autoencoder classifier, the SdA of Vincent et al. (2010).
 
 Greedy layer-wise denoising pretraining exactly as in :class:`~skae.StackedDAE`
-(the phases of :mod:`skae.stacked`), then supervised fine-tuning of the whole
+(the phases of :mod:`skae.models.stacked`), then supervised fine-tuning of the whole
 stack plus a softmax layer.
 """
 

@@ -175,7 +175,7 @@ class DenoisingAutoencoder(BaseAutoencoder):
         seen = getattr(self, "n_samples_seen_", 0) if update else 0
         seed = purpose_seed(self.random_state, f"dae-statistics-{seen}")
         order = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed))
-        rows = X[order[: self._check_rows].to(X.device)]  # a random sample: X may be sorted
+        rows = X[order[: self._check_rows].to(X.device)].to(self.device_)  # a random sample: X may be sorted
         mean = X.mean(dim=0).cpu().numpy().astype(np.float64)
         std = X.std(dim=0).cpu().numpy().astype(np.float64) if len(X) > 1 else np.ones(X.shape[1])
         sample = rows[: self._sample_rows].cpu().numpy().astype(np.float64)
@@ -188,7 +188,7 @@ class DenoisingAutoencoder(BaseAutoencoder):
             self.training_sample_ = sample
         self.reconstruction_variance_ = None
         if self.loss_ == "squared_error":
-            generator = torch.Generator(device=X.device).manual_seed(
+            generator = torch.Generator(device=rows.device).manual_seed(
                 purpose_seed(self.random_state, f"dae-reconstruction-noise-{seen}"))
             noisy = rows if self.corruption_ is None else self.corruption_(rows, generator)
             module = self.net_.module_.eval()

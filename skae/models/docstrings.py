@@ -55,21 +55,22 @@ SHARED_PARAMETERS = {
                               "(settable with ``set_params`` and searchable with ``GridSearchCV``)."),
 }
 
-_HEADER = re.compile(r"^    Parameters\n    ----------\n", re.M)
-_NEXT_SECTION = re.compile(r"^    \S[^\n]*\n    -{3,}\n", re.M)
-_ENTRY = re.compile(r"^    (\*\*)?(\w+)\b[^\n]*\n(?:(?:        [^\n]*)?\n)*?(?=    \S|\Z)", re.M)
+# The section's indentation is read off its header: 4 spaces in a class body, none once
+# Python (3.13+) strips docstrings' common indentation at compile time.
+_HEADER = re.compile(r"^( *)Parameters\n\1----------\n", re.M)
 
 
 def _default(value):
-    """A default as the docstrings write it: ``"auto"``, ``1e-4``, ``(256,)``."""
+    """A default as the docstrings write it: ``"auto"``, ``1e-4``, ``2.5e-3``, ``(256,)``."""
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, float) and value and abs(value) < 1e-2:
-        return re.sub(r"e-0*(\d)", r"e-\1", f"{value:.0e}")
+        mantissa, exponent = f"{value:.12e}".split("e")
+        return f"{float(mantissa):g}e{int(exponent)}"
     return repr(value)
 
 
-def _wrap(text, indent=8, width=88):
+def _wrap(text, indent, width=88):
     lines, line = [], ""
     for word in text.split():
         if line and len(line) + 1 + len(word) > width - indent:
@@ -81,13 +82,13 @@ def _wrap(text, indent=8, width=88):
     return "".join(" " * indent + part + "\n" for part in lines)
 
 
-def _shared_entry(name, parameter):
+def _shared_entry(name, parameter, indent):
     kind, description = SHARED_PARAMETERS[name]
     if parameter.kind == parameter.VAR_KEYWORD:
-        head = f"    **{name} : {kind}\n"
+        head = f"{indent}**{name} : {kind}\n"
     else:
-        head = f"    {name} : {kind}, default={_default(parameter.default)}\n"
-    return head + _wrap(description)
+        head = f"{indent}{name} : {kind}, default={_default(parameter.default)}\n"
+    return head + _wrap(description, len(indent) + 4)
 
 
 def fill_parameters(cls):
@@ -103,11 +104,14 @@ def fill_parameters(cls):
     header = _HEADER.search(doc)
     if header is None:  # nothing to complete (e.g. a user's class without a Parameters section)
         return cls.__doc__
+    indent = header.group(1)
+    next_section = re.compile(rf"^{indent}\S[^\n]*\n{indent}-{{3,}}\n", re.M)
+    entry = re.compile(rf"^{indent}(\*\*)?(\w+)\b[^\n]*\n(?:(?:{indent}    [^\n]*)?\n)*?(?={indent}\S|\Z)", re.M)
     start = header.end()
-    following = _NEXT_SECTION.search(doc, start)
+    following = next_section.search(doc, start)
     end = following.start() if following else len(doc)
     section = doc[start:end].rstrip("\n") + "\n"
-    own = {m.group(2): m.group(0).rstrip("\n") + "\n" for m in _ENTRY.finditer(section)}
+    own = {m.group(2): m.group(0).rstrip("\n") + "\n" for m in entry.finditer(section)}
     entries = []
     for name, parameter in inspect.signature(cls.__init__).parameters.items():
         if name == "self":
@@ -115,7 +119,7 @@ def fill_parameters(cls):
         if name in own:
             entries.append(own[name])
         elif name in SHARED_PARAMETERS:
-            entries.append(_shared_entry(name, parameter))
+            entries.append(_shared_entry(name, parameter, indent))
         else:
             raise TypeError(f"{cls.__name__}: parameter {name!r} is documented neither in its docstring nor "
                             f"in skae.models.docstrings.SHARED_PARAMETERS.")

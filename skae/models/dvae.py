@@ -116,7 +116,7 @@ class DVAE(VAE):
     >>> from skae.datasets import load_digits_unit
     >>> X, _ = load_digits_unit()
     >>> X = (X > 0.5).astype(float)
-    >>> dvae = DVAE(corruption=_DEFAULT_SALT_AND_PEPPER, objective="iwae", n_samples=5,
+    >>> dvae = DVAE(corruption=SaltAndPepperNoise(rate=0.1), objective="iwae", n_samples=5,
     ...             max_iter=3, random_state=0).fit(X)
     >>> dvae.score_samples(X[:4]).shape
     (4,)

@@ -7,12 +7,12 @@ import numpy as np
 import torch
 from sklearn.base import TransformerMixin, _fit_context
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
-from torch import nn
 
 from ..engine.data import TensorData
 from ..engine.seeds import purpose_seed
 from ..nn.autoencoders import Autoencoder
 from ..nn.corruption import MaskingNoise
+from ..nn.losses import MaskedSquaredError
 from .base import Phase, TorchEstimator
 from .params import CORRUPTION, MLP_CONSTRAINTS, copy_corruption
 from .validation import check_float32_range
@@ -21,19 +21,6 @@ __all__ = ["DenoisingImputer"]
 
 #: The default corruption, as the signature shows it (each imputer stores its own copy).
 _DEFAULT_MASKING = MaskingNoise(rate=0.5)
-
-
-class MaskedSquaredError(nn.Module):
-    """Squared error over the observed entries of each row (summed), averaged over rows.
-
-    ``target`` holds the values, then 1 where observed and 0 where missing:
-    shape (B, 2D). Missing entries are never targets.
-    """
-
-    def forward(self, output, target):
-        preactivation = output[0] if isinstance(output, (tuple, list)) else output
-        values, observed = target.chunk(2, dim=1)
-        return ((preactivation - values).square() * observed).sum() / len(target)
 
 
 class DenoisingImputer(TransformerMixin, TorchEstimator):
@@ -261,7 +248,9 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
         missing = self._missing(X)
-        inputs = self._standardised_input(X, missing)
+        with np.errstate(over="ignore"):  # beyond float32's range: refused just below, with its rows
+            inputs = self._standardised_input(X, missing)
+        self._refuse_unfillable(X, missing, ~np.isfinite(inputs).all(axis=1, keepdims=True) & missing)
         noise = None
         if self.sample_posterior:
             rng = np.random.default_rng(purpose_seed(self.random_state, "imputer-posterior-draws"))
@@ -272,13 +261,28 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
         filled = self._reconstruct(inputs.astype(X.dtype))
         if noise is not None:
             filled = filled + noise
-        filled = filled * self.scale_ + self.mean_
+        with np.errstate(over="ignore", invalid="ignore"):
+            filled = (filled * self.scale_ + self.mean_).astype(X.dtype)
         filled[:, self.empty_] = 0.0
+        self._refuse_unfillable(X, missing, missing & ~np.isfinite(filled))  # a silent NaN fill is worse
         indicator = None if self.indicator_features_ is None else missing[:, self.indicator_features_].astype(X.dtype)
         X[missing] = filled[missing].astype(X.dtype)  # X is validate_data's copy: the caller's is untouched
         if not self.keep_empty_features:
             X = X[:, ~self.empty_]
         return X if indicator is None else np.hstack([X, indicator])
+
+    def _refuse_unfillable(self, X, missing, bad):
+        """A ValueError naming the rows whose missing entries cannot be filled with finite values."""
+        if not bad.any():
+            return
+        rows = np.flatnonzero(bad.any(axis=1))
+        observed = np.abs(np.where(missing, 0.0, X)[rows])
+        raise ValueError(
+            f"DenoisingImputer cannot fill the missing entries of {len(rows)} rows ({rows[:5].tolist()}"
+            f"{', ...' if len(rows) > 5 else ''}): their observed values (up to |x| = {observed.max():.3g}) lie "
+            f"so far outside the training data (column standard deviations up to {self.scale_.max():.3g}) that "
+            f"the network overflows. Rescale or clip X."
+        )
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names: the kept input columns, then the indicator's.

@@ -8,8 +8,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..nn.corruption import MaskingNoise
-from .registry import Registered
 from .dae import DenoisingAutoencoder
+from .registry import Registered
 
 __all__ = ["AutoencoderOutlierDetector"]
 
@@ -167,6 +167,9 @@ class AutoencoderOutlierDetector(Registered, OutlierMixin, BaseEstimator):
         return {k: v for k, v in vars(self).items() if k.endswith("_")}
 
     def _restore_fitted_state(self, state):
+        bad = [k for k in state if not (isinstance(k, str) and k.endswith("_"))]
+        if bad:
+            raise ValueError(f"not fitted attributes: {bad}")
         vars(self).update(state)
 
     def _untrained_module(self):

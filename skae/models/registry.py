@@ -21,9 +21,13 @@ def registry_name(cls):
 
 
 class Registered:
-    """Classes derived from this one register themselves for :mod:`skae.io` (names without a leading ``_``)."""
+    """Classes derived from this one register themselves for :mod:`skae.io`.
+
+    Private names (a leading ``_``) and base classes that set ``_abstract = True``
+    in their own body are left out.
+    """
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if not cls.__name__.startswith("_"):
+        if not cls.__name__.startswith("_") and not cls.__dict__.get("_abstract", False):
             _REGISTRY[registry_name(cls)] = cls

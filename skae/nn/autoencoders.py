@@ -117,7 +117,7 @@ class ContractiveAutoencoder(Autoencoder):
 
     ``forward(x)`` returns ``(preactivation, code, jacobian_norms)``, the
     exact squared Frobenius norm of the encoder Jacobian at each row
-    (:func:`~skae.losses.jacobian_frobenius_sq`), so that the contractive
+    (:func:`~skae.nn.functional.jacobian_frobenius_sq`), so that the contractive
     penalty's every use of the weights happens inside ``forward``.
     """
 
@@ -229,7 +229,7 @@ class VariationalAutoencoder(nn.Module):
     Notes
     -----
     ``forward(x, n_samples=1, generator=None, eps=None)`` returns everything the bounds of
-    :func:`~skae.losses.variational_bound` need:
+    :func:`~skae.nn.losses.variational_bound` need:
     ``(mu, log_var, eps, z, decoded, decoder_log_var)``.
     """
 

@@ -16,7 +16,7 @@ __all__ = [
     "RECONSTRUCTION_LOSSES", "reconstruction_loss", "ReconstructionLoss", "jacobian_frobenius_sq",
     "ContractivePenalty", "SPARSITY_PENALTIES", "l1_sparsity", "kl_sparsity", "SparsityPenalty",
     "LIKELIHOODS", "OBJECTIVES", "gaussian_kl", "log_normal_standard", "log_likelihood",
-    "variational_bound", "VariationalLoss",
+    "variational_bound", "VariationalLoss", "MaskedSquaredError",
 ]
 
 #: Reconstruction losses by name, with the decoder output activation each implies.
@@ -262,3 +262,16 @@ class VariationalLoss(nn.Module):
     def forward(self, output, target):
         bound = variational_bound(output, target, self.likelihood, objective=self.objective, beta=self.beta)
         return -bound.mean()
+
+
+class MaskedSquaredError(nn.Module):
+    """Squared error over the observed entries of each row (summed), averaged over rows.
+
+    ``target`` holds the values, then 1 where observed and 0 where missing:
+    shape (B, 2D). Missing entries are never targets.
+    """
+
+    def forward(self, output, target):
+        preactivation = output[0] if isinstance(output, (tuple, list)) else output
+        values, observed = target.chunk(2, dim=1)
+        return ((preactivation - values).square() * observed).sum() / len(target)
