@@ -33,12 +33,33 @@ class DivergenceError(FloatingPointError):
 
 
 class DivergenceCheck(Callback):
-    """Stop training with :class:`DivergenceError` after an epoch with a non-finite batch loss.
+    """Stop training with :class:`DivergenceError` when the loss is not finite or explodes.
 
     Checked once per epoch from the per-batch losses skorch records, so that
     the training loop carries no per-batch callback; the error names the
-    first bad batch.
+    first bad batch. A finite loss *explodes* when an epoch's mean training
+    loss exceeds the first batch's loss of the same training call (``fit``,
+    a ``partial_fit`` pass, a phase of a stack) by more than ``factor`` times
+    ``max(|first|, 1)``: an Adam step far too large for the model sends the
+    loss up by many orders of magnitude at once, while legitimate training
+    stays below its start (the losses are summed over features, so 1 is
+    small next to a real start). A new ``partial_fit`` chunk from another
+    distribution starts its own reference.
+
+    Parameters
+    ----------
+    factor : float, default=1e3
+        How many times ``max(|first|, 1)`` the loss may rise above its start.
     """
+
+    #: The class default, which instances pickled before ``factor`` existed read.
+    factor = 1e3
+
+    def __init__(self, factor=1e3):
+        self.factor = factor
+
+    def on_train_begin(self, net, **kwargs):
+        self.start_ = None
 
     def on_epoch_end(self, net, **kwargs):
         epoch = net.history[-1]
@@ -52,6 +73,16 @@ class DivergenceCheck(Callback):
                         f"learning rate or rescale the input (e.g. with StandardScaler or "
                         f"MinMaxScaler)."
                     )
+        first = next((b["train_loss"] for b in epoch["batches"] if "train_loss" in b), None)
+        if getattr(self, "start_", None) is None:
+            self.start_ = first
+        loss, start = epoch.get("train_loss"), self.start_
+        if start is not None and loss is not None and loss - start > self.factor * max(abs(start), 1.0):
+            raise DivergenceError(
+                f"Training diverged: the training loss rose from {start:.4g} (its first batch) to "
+                f"{loss:.4g} at epoch {len(net.history)} with lr={net.lr}, more than {self.factor:g} times "
+                f"its start. Lower the learning rate or rescale the input (e.g. with StandardScaler)."
+            )
 
 
 class RelativeEarlyStopping(EarlyStopping):
