@@ -15,6 +15,7 @@ from torch import nn
 
 import skae
 from skae import ContractiveAE, DenoisingAutoencoder, SparseAE
+from skae.io.persistence import _header_hash
 from skae.modules import ConvDecoder, ConvEncoder
 
 CONV = dict(encoder=ConvEncoder, decoder=ConvDecoder, input_shape=(1, 8, 8), encoder__channels=(4, 8),
@@ -145,6 +146,7 @@ def test_save_and_load_custom_modules_only_when_trusted(small_digits, tmp_path):
         members = {name: zf.read(name) for name in zf.namelist()}
     meta = json.loads(members["skae.json"])
     meta["params"]["encoder"] = {"__module_class__": "skae_evil_module_xyz.Payload"}
+    meta["header_sha256"] = _header_hash(meta)  # a careful attacker recomputes the header's hash
     with zipfile.ZipFile(tmp_path / "evil.skae", "w") as zf:
         zf.writestr("skae.json", json.dumps(meta))
         zf.writestr("tensors.safetensors", members["tensors.safetensors"])

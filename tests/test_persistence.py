@@ -22,6 +22,7 @@ from skae import (
     StackedDAE,
     StackedDAEClassifier,
 )
+from skae.io.persistence import _header_hash
 
 FAST = dict(max_iter=2, random_state=0)
 ESTIMATORS = [
@@ -140,9 +141,12 @@ def _read(path):
         return json.loads(zf.read("skae.json")), zf.read("tensors.safetensors")
 
 
-def _write(path, meta, blob, extra=None):
+def _write(path, meta, blob, extra=None, rehash=True):
+    """A model file from ``meta`` and ``blob``; ``rehash``: as a careful attacker, give the edited header its hash."""
+    if rehash and isinstance(meta, dict) and "header_sha256" in meta:
+        meta = {**meta, "header_sha256": _header_hash(meta)}
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("skae.json", json.dumps(meta))
+        zf.writestr("skae.json", meta if isinstance(meta, str) else json.dumps(meta))
         zf.writestr("tensors.safetensors", blob)
         for name, content in (extra or {}).items():
             zf.writestr(name, content)
@@ -269,8 +273,10 @@ def test_garbage_json_and_foreign_zip_are_rejected(saved, tmp_path):
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("skae.json", b"\x80not json")
         zf.writestr("tensors.safetensors", blob)
-    with pytest.raises(ValueError, match="not valid JSON"):
+    with pytest.raises(ValueError, match="not UTF-8 text"):
         skae.load(path)
+    with pytest.raises(ValueError, match="not valid JSON"):
+        skae.load(_write(tmp_path / "c.skae", "{not json", blob))
     with pytest.raises(ValueError, match="no skae header"):
         skae.load(_write(tmp_path / "b.skae", {"format": "other"}, blob))
 
@@ -335,3 +341,93 @@ def test_a_save_that_fails_part_way_leaves_the_previous_file(data, tmp_path, mon
     monkeypatch.undo()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.skae"]  # no temporary file left behind
     np.testing.assert_array_equal(skae.load(path).transform(data[0]), first.transform(data[0]))
+
+
+# -------------------------------------------------- bounded loads (attacks)
+def test_a_compressed_member_is_refused_before_it_is_read(saved, tmp_path):
+    """A zip bomb: 64 MB of JSON compressed into a few KB would be inflated by a plain read."""
+    import tracemalloc
+
+    meta, blob = _read(saved)
+    path = tmp_path / "bomb.skae"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("skae.json", json.dumps(meta) + " " * (64 * 2**20))
+        zf.writestr("tensors.safetensors", blob)
+    assert path.stat().st_size < 2**20
+    tracemalloc.start()
+    with pytest.raises(ValueError, match="member skae.json is compressed"):
+        skae.load(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 8 * 2**20  # nothing near the 64 MB was read
+
+
+def test_a_header_declaring_a_network_bigger_than_its_weights_builds_nothing(saved, tmp_path):
+    """A 30-layer, 3000-wide network declared next to a 64-8-64 network's weights (2.4 GB if built)."""
+    import subprocess
+    import sys
+
+    meta, blob = _read(saved)
+    meta["params"]["n_components"] = 3000
+    meta["params"]["hidden_layer_sizes"] = {"__tuple__": [3000] * 30}
+    path = _write(tmp_path / "big.skae", meta, blob)
+    code = ("import resource, sys, skae\n"
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "try:\n    skae.load(sys.argv[1])\nexcept ValueError as e:\n    print('refused:', e)\n"
+            "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)")
+    run = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120,
+                         check=True)
+    refusal, grown_mb = run.stdout.strip().splitlines()
+    assert "the weights do not fit a DenoisingAutoencoder" in refusal
+    assert int(grown_mb) < 100  # MB; building the declared network takes 2,400
+
+
+def test_deeply_nested_json_is_a_clear_error(saved, tmp_path):
+    _, blob = _read(saved)
+    with pytest.raises(ValueError, match="nests deeper than 64 levels"):
+        skae.load(_write(tmp_path / "deep.skae", "[" * 100_000 + "]" * 100_000, blob))
+
+
+def test_an_edited_header_is_refused_unless_rehashed_and_negative_sizes_are_clear_errors(saved, tmp_path):
+    meta, blob = _read(saved)
+    edited = json.loads(json.dumps(meta))
+    edited["params"]["activation"] = "tanh"  # loads, with other outputs, if nothing checks the header
+    with pytest.raises(ValueError, match="header .* was edited"):
+        skae.load(_write(tmp_path / "a.skae", edited, blob, rehash=False))
+    negative = json.loads(json.dumps(meta))
+    negative["fitted"]["n_features_in_"] = -5
+    with pytest.raises(ValueError, match="not a valid skae model file") as info:
+        skae.load(_write(tmp_path / "b.skae", negative, blob))
+    assert "negative" in str(info.value) or "do not fit" in str(info.value)
+
+
+def test_load_refuses_a_class_the_caller_did_not_expect(saved):
+    from skae import VAE
+
+    assert isinstance(skae.load(saved, expected=DenoisingAutoencoder), DenoisingAutoencoder)
+    assert isinstance(skae.load(saved, expected=(VAE, DenoisingAutoencoder)), DenoisingAutoencoder)
+    with pytest.raises(ValueError, match="holds a DenoisingAutoencoder, not the VAE expected"):
+        skae.load(saved, expected=VAE)
+    with pytest.raises(TypeError, match="expected must be a class"):
+        skae.load(saved, expected="VAE")
+
+
+def test_every_flipped_byte_is_a_value_error_or_changes_nothing(saved, data, tmp_path):
+    """Bug: byte flips raised zipfile.BadZipFile, where the docstring promises ValueError."""
+    good = saved.read_bytes()
+    reference = skae.load(saved).transform(data[0][:20])
+    rng = np.random.RandomState(0)
+    outcomes = {"refused": 0, "same": 0}
+    for position in sorted(set(rng.randint(0, len(good), size=150)) | {0, 10, len(good) - 10, len(good) - 1}):
+        flipped = bytearray(good)
+        flipped[position] ^= 0xFF
+        path = tmp_path / "flipped.skae"
+        path.write_bytes(bytes(flipped))
+        try:
+            loaded = skae.load(path)
+        except ValueError:
+            outcomes["refused"] += 1
+            continue
+        np.testing.assert_array_equal(loaded.transform(data[0][:20]), reference)  # e.g. a timestamp byte
+        outcomes["same"] += 1
+    assert outcomes["refused"] > 100, outcomes

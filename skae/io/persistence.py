@@ -229,6 +229,7 @@ def save(estimator, path):
         "device": str(estimator.device_),
         "versions": {"skae": _version(), "torch": torch.__version__, "sklearn": sklearn.__version__},
     }
+    meta["header_sha256"] = _header_hash(meta)
     path = os.fspath(path)
     folder, base = os.path.split(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=folder)
@@ -254,11 +255,111 @@ def _version():
 
 
 # ---------------------------------------------------------------------- load
+#: The most bytes the JSON member may hold (a model's header is a few KB to a few MB).
+MAX_HEADER_BYTES = 64 * 2**20
+#: The deepest nesting of lists and objects the JSON member may hold (skae's own use about 8).
+MAX_JSON_DEPTH = 64
+
+
 def _reject(path, why):
     raise ValueError(f"{os.fspath(path)!r} is not a valid skae model file: {why}.")
 
 
-def load(path, device=None, *, trusted=()):
+def _json_depth(text):
+    """The deepest nesting of ``[`` / ``{`` in JSON ``text``, outside strings (without parsing it)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _header_hash(meta):
+    """SHA-256 of the header without its own hash: catches an edited header (not a forged one)."""
+    body = {k: v for k, v in meta.items() if k != "header_sha256"}
+    return _sha256(json.dumps(body, sort_keys=True).encode("utf-8"))
+
+
+def _read_members(path):
+    """The JSON header and the tensors' bytes, each read only after its declared size was checked.
+
+    skae writes its members uncompressed, so each holds at most the file's own
+    size: a member that is compressed (a zip bomb's 400 MB of JSON in 400 KB)
+    or declares more bytes than it stores is refused before it is read.
+    """
+    size = os.path.getsize(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = {info.filename: info for info in zf.infolist()}
+            if sorted(infos) != sorted([_JSON, _TENSORS]):
+                _reject(path, f"expected exactly the members {[_JSON, _TENSORS]}, found {sorted(infos)}")
+            for name, info in infos.items():
+                if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
+                    _reject(path, f"the member {name} is compressed ({info.compress_size} bytes declaring "
+                                  f"{info.file_size}); skae writes its members uncompressed")
+                if info.file_size > size:
+                    _reject(path, f"the member {name} declares {info.file_size} bytes in a file of {size}")
+            if infos[_JSON].file_size > MAX_HEADER_BYTES:
+                _reject(path, f"{_JSON} holds {infos[_JSON].file_size} bytes, more than {MAX_HEADER_BYTES}")
+            text, blob = zf.read(_JSON), zf.read(_TENSORS)
+    except zipfile.BadZipFile as exc:
+        _reject(path, f"not a zip archive, or a damaged one ({exc})")
+    try:
+        text = text.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _reject(path, f"{_JSON} is not UTF-8 text ({exc})")
+    if _json_depth(text) > MAX_JSON_DEPTH:
+        _reject(path, f"{_JSON} nests deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        meta = json.loads(text)
+    except json.JSONDecodeError as exc:
+        _reject(path, f"{_JSON} is not valid JSON ({exc})")
+    return meta, blob
+
+
+def _check_module_shapes(path, estimator, tensors):
+    """Rebuild the module on torch's meta device (no memory) and check the file's weights fit it.
+
+    A header that declares a network far bigger than the weights it carries is
+    refused before any real module is built. Only a trusted user module that
+    cannot be built on the meta device is built for real for this check.
+    """
+    try:
+        with torch.device("meta"):
+            module = estimator._untrained_module()
+    except (RuntimeError, NotImplementedError, TypeError):
+        if not getattr(estimator, "_uses_custom_modules", lambda: False)():
+            raise
+        module = None  # a user's (trusted) module that needs real tensors: checked below, once built
+    return module
+
+
+def _check_weights(path, cls, module, tensors):
+    expected = module.state_dict()
+    if set(expected) != set(tensors):
+        missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
+        _reject(path, f"the weights do not fit a {cls.__name__} with these parameters "
+                      f"(missing {missing}, extra {extra})")
+    for key, t in tensors.items():
+        if expected[key].shape != t.shape or expected[key].dtype != t.dtype:
+            _reject(path, f"tensor {key!r} is {tuple(t.shape)} {t.dtype}, the model needs "
+                          f"{tuple(expected[key].shape)} {expected[key].dtype}")
+
+
+def load(path, device=None, *, trusted=(), expected=None):
     """Load an estimator saved with :func:`save`; never unpickles.
 
     Parameters
@@ -274,6 +375,10 @@ def load(path, device=None, *, trusted=()):
         skae's own. The file stores a class by its import path; it is matched
         against these classes and never imported, so a file naming any other
         class is refused with an error that names it.
+    expected : class, tuple of classes or None, default=None
+        The estimator class(es) the caller expects, e.g.
+        ``skae.DenoisingAutoencoder``: a file holding any other class is
+        refused before anything is built.
 
     Returns
     -------
@@ -284,7 +389,11 @@ def load(path, device=None, *, trusted=()):
     ------
     ValueError
         If the file is not a skae model file or fails any check (an unknown
-        class, a hash mismatch, missing, extra or misshapen tensors, ...).
+        or unexpected class, an edited header, a hash mismatch, missing, extra
+        or misshapen tensors, a member larger than the file or compressed, JSON
+        nested deeper than :data:`MAX_JSON_DEPTH`, ...). Memory use is bounded
+        by the file's size: the declared architecture is checked against the
+        weights on torch's meta device before any module is built.
 
     Examples
     --------
@@ -297,34 +406,40 @@ def load(path, device=None, *, trusted=()):
     >>> skae.load(path)
     Traceback (most recent call last):
     ...
-    ValueError: '...not-a-model.skae' is not a valid skae model file: not a zip archive (a pickle or another format?).
+    ValueError: '...not-a-model.skae' is not a valid skae model file: not a zip archive, or a damaged one ...
     """
+    trusted = _trusted_classes(trusted)  # the caller's own arguments: their errors stay TypeErrors
+    if expected is not None and not (isinstance(expected, type) or (
+            isinstance(expected, tuple) and all(isinstance(c, type) for c in expected))):
+        raise TypeError(f"expected must be a class or a tuple of classes, got {expected!r}.")
+    try:
+        return _load(os.fspath(path), device, trusted, expected)
+    except (ValueError, OSError):
+        raise  # already naming the file, or the file system's own error (not found, ...)
+    except Exception as exc:  # anything else a crafted file provokes is still "not a valid model file"
+        raise ValueError(f"{os.fspath(path)!r} is not a valid skae model file: "
+                         f"{type(exc).__name__}: {exc}.") from exc
+
+
+def _load(path, device, trusted, expected):
     from safetensors.torch import load as safetensors_load
 
-    try:
-        zf = zipfile.ZipFile(os.fspath(path))
-    except zipfile.BadZipFile:
-        _reject(path, "not a zip archive (a pickle or another format?)")
-    with zf:
-        names = sorted(zf.namelist())
-        if names != sorted([_JSON, _TENSORS]):
-            _reject(path, f"expected exactly the members {[_JSON, _TENSORS]}, found {names}")
-        try:
-            meta = json.loads(zf.read(_JSON).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            _reject(path, f"{_JSON} is not valid JSON ({exc})")
-        blob = zf.read(_TENSORS)
-
+    meta, blob = _read_members(path)
     if not isinstance(meta, dict) or meta.get("format") != "skae":
         _reject(path, "no skae header")
     version = meta.get("format_version")
     if version not in _READABLE_VERSIONS:
         _reject(path, f"format version {version!r}, this skae reads {list(_READABLE_VERSIONS)}")
+    if version >= 3 and meta.get("header_sha256") != _header_hash(meta):
+        _reject(path, f"the header ({_JSON}) was edited: its hash does not match")
     classes = registered_estimators()
     cls = classes.get(meta.get("class"))
     if cls is None:
         _reject(path, f"unknown estimator class {meta.get('class')!r}; skae loads only the registered "
                       f"{sorted(classes)} (a class of yours is registered once its module is imported)")
+    if expected is not None and not issubclass(cls, expected):
+        names = [c.__name__ for c in (expected if isinstance(expected, tuple) else (expected,))]
+        _reject(path, f"it holds a {cls.__name__}, not the {' or '.join(names)} expected")
     if _sha256(blob) != meta.get("tensors_sha256"):
         _reject(path, "the tensors' hash does not match the header (the file was modified or truncated)")
     try:
@@ -350,7 +465,6 @@ def load(path, device=None, *, trusted=()):
             _reject(path, "tensors that are neither the module's nor fitted arrays")
     else:
         arrays = None
-    trusted = _trusted_classes(trusted)
     try:
         params = _decode(meta["params"], trusted)
         fitted = _decode(meta["fitted"], trusted, arrays)
@@ -362,18 +476,13 @@ def load(path, device=None, *, trusted=()):
         _reject(path, f"bad parameters ({exc})")
     try:
         estimator._restore_fitted_state(fitted)
-        module = estimator._untrained_module()
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        _reject(path, f"bad parameters or fitted state ({exc})")
-    expected = module.state_dict()
-    if set(expected) != set(tensors):
-        missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
-        _reject(path, f"the weights do not fit a {cls.__name__} with these parameters "
-                      f"(missing {missing}, extra {extra})")
-    for key, t in tensors.items():
-        if expected[key].shape != t.shape or expected[key].dtype != t.dtype:
-            _reject(path, f"tensor {key!r} is {tuple(t.shape)} {t.dtype}, the model needs "
-                          f"{tuple(expected[key].shape)} {expected[key].dtype}")
+        shapes = _check_module_shapes(path, estimator, tensors)
+    except (TypeError, ValueError, KeyError, AttributeError, RuntimeError) as exc:
+        _reject(path, f"bad parameters or fitted state ({type(exc).__name__}: {exc})")
+    if shapes is not None:
+        _check_weights(path, cls, shapes, tensors)  # before any memory is spent on the real module
+    module = estimator._untrained_module()
+    _check_weights(path, cls, module, tensors)
     module.load_state_dict(tensors, strict=True)
     estimator._attach_loaded_module(module, device=device)
     return estimator
