@@ -137,3 +137,46 @@ def test_resumable_fit_of_the_imputer_is_its_fit(tmp_path):
     assert not any(holds_rows(v) for v in vars(resumed).values())  # no copy of the training data
     np.testing.assert_array_equal(resumed.transform(X), fitted.transform(X))
     assert not np.isnan(resumed.transform(X)).any()
+
+
+def test_a_dataframe_with_bool_and_nullable_columns_resumes(tmp_path):
+    """Bug: object arrays were fingerprinted by their pointers, so such a DataFrame never resumed."""
+    pd = pytest.importorskip("pandas")
+
+    def frame():  # a new object each time: new pointers, same contents
+        return pd.DataFrame({"x": np.linspace(0, 1, 60),
+                             "flag": np.arange(60) % 2 == 0,
+                             "count": pd.array(np.arange(60) % 7, dtype="Int64")})
+
+    first = resumable_fit(DenoisingAutoencoder(2, max_iter=3, random_state=0), frame(), tmp_path)
+    meta = json.loads((tmp_path / "checkpoint.json").read_text())
+    again = resumable_fit(DenoisingAutoencoder(2, max_iter=3, random_state=0), frame(), tmp_path)
+    np.testing.assert_array_equal(again.transform(frame()), first.transform(frame()))
+    assert json.loads((tmp_path / "checkpoint.json").read_text()) == meta  # reused, not refit
+    changed = frame()
+    changed.loc[0, "flag"] = False
+    with pytest.raises(ValueError, match="different fit"):
+        resumable_fit(DenoisingAutoencoder(2, max_iter=3, random_state=0), changed, tmp_path)
+
+
+def test_verbose_may_change_between_a_fit_and_its_resume(digits, tmp_path):
+    X = digits[0][:200]
+    first = resumable_fit(DenoisingAutoencoder(4, max_iter=2, random_state=0), X, tmp_path)
+    again = resumable_fit(DenoisingAutoencoder(4, max_iter=2, random_state=0, verbose=2), X, tmp_path)
+    np.testing.assert_array_equal(again.transform(X), first.transform(X))
+
+
+def test_a_checkpoint_file_of_another_fit_or_a_corrupt_one_is_refused(digits, tmp_path):
+    import shutil
+
+    X = digits[0][:200]
+    a, b = tmp_path / "a", tmp_path / "b"
+    resumable_fit(DenoisingAutoencoder(4, max_iter=2, random_state=0), X, a)
+    resumable_fit(DenoisingAutoencoder(4, max_iter=2, random_state=1), X, b)
+    shutil.copy(a / "checkpoint.pt", b / "checkpoint.pt")  # b's checkpoint.json, a's weights
+    with pytest.raises(ValueError, match="different fit"):
+        resumable_fit(DenoisingAutoencoder(4, max_iter=2, random_state=1), X, b)
+    (a / "checkpoint.pt").write_bytes(b"\x00not a checkpoint")
+    with pytest.raises(ValueError, match="unreadable checkpoint .*delete the folder"):
+        resumable_fit(DenoisingAutoencoder(4, max_iter=2, random_state=0), X, a)
+    assert not [p.name for p in a.iterdir() if p.name.endswith(".tmp")]

@@ -6,13 +6,16 @@ end of every phase: the final weights and history of each finished phase,
 and for the phase in progress its module's weights, the optimiser state, the
 shuffling and corruption generators' states and the epoch history
 (``torch.save``, read back with ``weights_only=True``: no pickle), with a
-JSON fingerprint of the estimator class, its parameters and the training
-data. Called again with the same estimator settings and data, in this
-process or another, it restores the finished phases, loads the phase in
+fingerprint of the estimator class, its parameters (but ``verbose``) and the
+training data's contents, kept inside ``checkpoint.pt`` itself (``checkpoint.json``
+repeats it with the progress, for people to read). Called again with the same
+estimator settings and data, in this process or another, it restores the finished phases, loads the phase in
 progress and runs only the remaining epochs: the final model is
 bit-identical on CPU to an uninterrupted ``fit``, for the stacks too (an
 interruption in a layer's pretraining resumes in that layer). A checkpoint
-of a different fit is refused, not silently reused.
+of a different fit is refused, not silently reused; an unreadable one is a
+``ValueError`` naming the folder. Every file is written under a temporary name
+of its own and renamed, so two processes never share a temporary file.
 """
 
 import hashlib
@@ -32,16 +35,29 @@ __all__ = ["resumable_fit"]
 _STATE, _META = "checkpoint.pt", "checkpoint.json"
 
 
-def _fingerprint(estimator, arrays):
+#: Parameters that change what a fit shows, not what it computes: a resume may change them.
+_NOT_FINGERPRINTED = ("verbose",)
 
+
+def _data_hash(value):
+    """SHA-256 of an array's contents: its bytes, or for an object array (a DataFrame with mixed,
+    bool or nullable columns) each item's ``repr``, never the pointers an object array holds."""
+    value = np.asarray(value)
+    if value.dtype.hasobject:
+        payload = "\x1f".join(f"{type(v).__name__}:{v!r}" for v in value.ravel()).encode("utf-8")
+    else:
+        payload = np.ascontiguousarray(value).tobytes()
+    return hashlib.sha256(payload).hexdigest()
+
+
+def _fingerprint(estimator, arrays):
     params = {k: _encode(v, k) for k, v in estimator.get_params(deep=False).items()
-              if not isinstance(v, np.random.RandomState)}
+              if not isinstance(v, np.random.RandomState) and k not in _NOT_FINGERPRINTED}
     data = {}
     for name, value in arrays.items():
         if value is not None:
-            value = np.ascontiguousarray(value)
-            data[name] = {"shape": list(value.shape), "dtype": str(value.dtype),
-                          "sha256": hashlib.sha256(value.tobytes()).hexdigest()}
+            array = np.asarray(value)
+            data[name] = {"shape": list(array.shape), "dtype": str(array.dtype), "sha256": _data_hash(value)}
     return {"class": type(estimator).__name__, "params": params, "data": data}
 
 
@@ -82,17 +98,25 @@ class _Checkpoint:
         self.directory = directory
         self.fingerprint = fingerprint
         self.done, self.current = [], None
-        meta_path = os.path.join(directory, _META)
-        if os.path.exists(meta_path):
-            with open(meta_path) as f:
-                meta = json.load(f)
-            if {k: meta.get(k) for k in fingerprint} != json.loads(json.dumps(fingerprint)):
-                raise ValueError(
-                    f"{directory!r} holds the checkpoint of a different fit (class, parameters or "
-                    f"data differ); use another directory or delete it."
-                )
-            state = torch.load(os.path.join(directory, _STATE), map_location="cpu", weights_only=True)
-            self.done, self.current = state["done"], state["current"]
+        self.key = json.dumps(fingerprint, sort_keys=True)  # written into checkpoint.pt too
+        state_path = os.path.join(directory, _STATE)
+        if not os.path.exists(state_path):
+            return
+        try:
+            state = torch.load(state_path, map_location="cpu", weights_only=True)
+            saved_key, done, current = state.get("fingerprint"), state["done"], state["current"]
+        except Exception as exc:  # a truncated or foreign file: torch and pickle raise many types
+            first_line = (str(exc).splitlines() or [""])[0][:200]  # (torch's advice to unpickle is not ours)
+            raise ValueError(
+                f"{directory!r} holds an unreadable checkpoint ({_STATE}: {type(exc).__name__}: {first_line}); "
+                f"delete the folder (or use another) to start this fit afresh."
+            ) from exc
+        if saved_key != self.key:  # checkpoint.pt carries its own fit's fingerprint: no stray file resumes
+            raise ValueError(
+                f"{directory!r} holds the checkpoint of a different fit (class, parameters or "
+                f"data differ); use another directory or delete it."
+            )
+        self.done, self.current = done, current
 
     def finished(self, index):
         return index < len(self.done)
@@ -126,7 +150,7 @@ class _Checkpoint:
 
     def save(self, current):
         _replace(os.path.join(self.directory, _STATE),
-                 lambda path: torch.save({"done": self.done, "current": current}, path))
+                 lambda path: torch.save({"fingerprint": self.key, "done": self.done, "current": current}, path))
         epochs = sum(len(json.loads(d["history"])) for d in self.done)
         meta = {**self.fingerprint, "phases_done": len(self.done),
                 "epochs_done": epochs + (0 if current is None else len(json.loads(current["history"])))}
