@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+import skae
 from skae import (
     DVAE,
     VAE,
@@ -201,3 +202,79 @@ def test_grid_search_scores_identical_with_one_or_two_jobs(name):
     one = GridSearchCV(FACTORIES[name](), grid, cv=2, n_jobs=1).fit(GOOD)
     two = GridSearchCV(FACTORIES[name](), grid, cv=2, n_jobs=2).fit(GOOD)
     np.testing.assert_array_equal(one.cv_results_["mean_test_score"], two.cv_results_["mean_test_score"])
+
+
+# ----------------------------------------------- loud failures (issue 27)
+def test_the_imputer_refuses_to_fill_with_nan_next_to_a_huge_finite_value():
+    """Bug: a row holding 3e38 (float32) or 1e300 (float64) got NaN fills, with only a numpy warning."""
+    import warnings
+
+    from skae import DenoisingImputer
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(200, 5))
+    X[rng.uniform(size=X.shape) < 0.2] = np.nan
+    imputer = DenoisingImputer(max_iter=3, random_state=0, device="cpu").fit(X)
+    for dtype, huge in ((np.float32, 3e38), (np.float64, 1e300)):
+        rows = X[:4].astype(dtype)
+        rows[2, 0], rows[2, 1] = huge, np.nan
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no numpy overflow warning either
+            with pytest.raises(ValueError, match=r"cannot fill the missing entries of 1 rows \(\[2\]\)"):
+                imputer.transform(rows)
+        assert np.isfinite(imputer.transform(np.delete(rows, 2, axis=0))).all()
+
+
+@pytest.mark.parametrize("make, fit_args", [
+    (lambda: skae.DenoisingImputer(lr=1e3, max_iter=5, random_state=0, device="cpu"), "missing"),
+    (lambda: skae.StackedDAEClassifier(8, hidden_layer_sizes=(16,), lr=1e3, max_iter=2, fine_tune_iter=5,
+                                       random_state=0, device="cpu"), "labels"),
+])
+def test_a_finite_loss_that_explodes_is_divergence(small_digits, make, fit_args):
+    """Bug: DenoisingImputer(lr=1e3) reached a loss of 9e34 and StackedDAEClassifier(lr=1e3)
+    predicted one class, silently."""
+    X, y = small_digits
+    args = (np.where(np.random.RandomState(0).uniform(size=X.shape) < 0.2, np.nan, X),) if fit_args == "missing" \
+        else (X, y)
+    est = make()
+    with pytest.raises(skae.DivergenceError, match="Training diverged"):
+        est.fit(*args)
+    assert not hasattr(est, "net_")
+
+
+@pytest.mark.parametrize("cls", [skae.DenoisingAutoencoder, skae.SparseAE, skae.VAE])
+def test_a_partial_fit_that_explodes_keeps_the_good_model(small_digits, cls):
+    """Bug: after a good fit, set_params(lr=1e3).partial_fit(X) collapsed DAE/SAE codes and blew VAE codes up."""
+    X = small_digits[0]
+    est = cls(8, max_iter=10, random_state=0, device="cpu").fit(X)
+    codes, n_iter = est.transform(X), est.n_iter_
+    with pytest.raises(skae.DivergenceError, match="Training diverged"):
+        est.set_params(lr=1e3).partial_fit(X)
+    np.testing.assert_array_equal(est.transform(X), codes)
+    assert est.n_iter_ == n_iter
+
+
+def test_the_explosion_rule_starts_afresh_for_each_training_call(small_digits):
+    """A partial_fit chunk from another distribution has a higher loss than the last chunk's: not divergence."""
+    rng = np.random.RandomState(0)
+    dae = skae.DenoisingAutoencoder(4, loss="squared_error", random_state=0, device="cpu")
+    for centre in (0.0, 100.0):
+        dae.partial_fit(rng.normal(loc=centre, size=(200, 3)))
+    assert dae.loss_curve_[1] > 1e3 * max(abs(dae.loss_curve_[0]), 1.0)  # the rise a single rule would refuse
+
+
+@pytest.mark.parametrize("make, args", [
+    (lambda: skae.DenoisingAutoencoder(2, max_iter=1), "X"),
+    (lambda: skae.StackedDAEClassifier(2, hidden_layer_sizes=(3,), max_iter=1, fine_tune_iter=1), "Xy"),
+    (lambda: skae.DenoisingImputer(max_iter=1), "X"),
+    (lambda: skae.AutoencoderOutlierDetector(), "X"),
+])
+def test_sample_weight_is_a_clear_error(make, args):
+    X = np.random.RandomState(0).uniform(size=(40, 4))
+    fit_args = (X,) if args == "X" else (X, np.arange(40) % 2)
+    est = make()
+    with pytest.raises(ValueError, match="does not support sample_weight: every row counts once.*repeat them"):
+        est.fit(*fit_args, sample_weight=np.ones(40))
+    with pytest.raises(TypeError, match=r"unexpected keyword arguments \['weights'\]"):
+        est.fit(*fit_args, weights=np.ones(40))
+    assert not hasattr(est, "n_features_in_")

@@ -10,8 +10,9 @@ corruption noise, keeps its shard of the batch (rows ``rank::world_size``),
 and backpropagates its shard's mean loss, scaled by its share of the batch,
 through DDP, which averages the gradients over the ranks: the single-process
 update with the same global batch, whatever the shard sizes (an empty shard
-contributes an exact zero), and all ranks end with the same fitted estimator. Every use of a parameter happens inside the module's
-``forward``, as DDP needs.
+contributes an exact zero), and all ranks end with the same fitted estimator.
+Every use of a parameter happens inside the module's ``forward``, as DDP
+needs.
 
 A peer that dies makes the collective fail. The error is re-raised as a
 ``RuntimeError`` naming this rank, instead of hanging, within the process

@@ -2,20 +2,21 @@
 
 :func:`resumable_fit` fits an estimator exactly as ``fit`` does (the same
 phases, seeds and nets) and writes a checkpoint after every epoch and at the
-end of every phase: the final weights and history of each finished phase,
-and for the phase in progress its module's weights, the optimiser state, the
+end of every phase: the final weights and history of each finished phase, and
+for the phase in progress its module's weights, the optimiser state, the
 shuffling and corruption generators' states and the epoch history
 (``torch.save``, read back with ``weights_only=True``: no pickle), with a
 fingerprint of the estimator class, its parameters (but ``verbose``) and the
-training data's contents, kept inside ``checkpoint.pt`` itself (``checkpoint.json``
-repeats it with the progress, for people to read). Called again with the same
-estimator settings and data, in this process or another, it restores the finished phases, loads the phase in
-progress and runs only the remaining epochs: the final model is
-bit-identical on CPU to an uninterrupted ``fit``, for the stacks too (an
-interruption in a layer's pretraining resumes in that layer). A checkpoint
-of a different fit is refused, not silently reused; an unreadable one is a
-``ValueError`` naming the folder. Every file is written under a temporary name
-of its own and renamed, so two processes never share a temporary file.
+training data's contents, kept inside ``checkpoint.pt`` itself
+(``checkpoint.json`` repeats it with the progress, for people to read). Called
+again with the same estimator settings and data, in this process or another,
+it restores the finished phases, loads the phase in progress and runs only the
+remaining epochs: the final model is bit-identical on CPU to an uninterrupted
+``fit``, for the stacks too (an interruption in a layer's pretraining resumes
+in that layer). A checkpoint of a different fit is refused, not silently
+reused; an unreadable one is a ``ValueError`` naming the folder. Every file is
+written under a temporary name of its own and renamed, so two processes never
+share a temporary file.
 """
 
 import hashlib

@@ -25,7 +25,7 @@ from ..nn.autoencoders import Autoencoder, ModularAutoencoder
 from ..nn.losses import RECONSTRUCTION_LOSSES, ReconstructionLoss, reconstruction_loss
 from .base import Phase, TorchEstimator
 from .custom import custom_autoencoder, initialise_custom, uses_custom_modules
-from .validation import check_X_for_loss
+from .validation import check_X_for_loss, refuse_fit_params
 
 __all__ = ["BaseAutoencoder"]
 
@@ -127,7 +127,7 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
 
     # ----------------------------------------------------------- training
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, **fit_params):
         """Train the autoencoder on ``X`` from a fresh initialisation.
 
         Parameters
@@ -137,16 +137,21 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
             their column names in ``feature_names_in_``).
         y : None
             Ignored; present for API consistency.
+        **fit_params : dict
+            Not supported: ``sample_weight`` (or any other fit parameter) is
+            a ``ValueError`` (a ``TypeError`` for other names) that says how to
+            weight rows instead.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
+        refuse_fit_params(self, fit_params)
         return self._fit(X)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, **fit_params):
         """Train for one more pass over ``X`` (initialising on the first call).
 
         Useful for streaming and out-of-core data: call it once per chunk. The
@@ -159,12 +164,17 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
             A chunk of training data.
         y : None
             Ignored; present for API consistency.
+        **fit_params : dict
+            Not supported: ``sample_weight`` (or any other fit parameter) is
+            a ``ValueError`` (a ``TypeError`` for other names) that says how to
+            weight rows instead.
 
         Returns
         -------
         self : object
             The updated estimator.
         """
+        refuse_fit_params(self, fit_params)
         return self._partial_fit(X)
 
     @property

@@ -17,6 +17,7 @@ from ..nn.init import init_weights
 from .base import Phase, TorchEstimator
 from .params import DEFAULT_MASKING
 from .stacked import STACK_CONSTRAINTS, layer_corruptions, pretraining_phases
+from .validation import refuse_fit_params
 
 __all__ = ["StackedDAEClassifier"]
 
@@ -146,7 +147,7 @@ class StackedDAEClassifier(ClassifierMixin, TorchEstimator):
         self._store_init_params(locals())
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, X_unlabeled=None):
+    def fit(self, X, y, X_unlabeled=None, **fit_params):
         """Pretrain the stack (on ``X`` and ``X_unlabeled``), then fine-tune on ``X, y``.
 
         Parameters
@@ -157,12 +158,17 @@ class StackedDAEClassifier(ClassifierMixin, TorchEstimator):
             Class labels.
         X_unlabeled : array-like of shape (n_unlabeled, n_features), default=None
             Extra rows used only for unsupervised pretraining.
+        **fit_params : dict
+            Not supported: ``sample_weight`` (or any other fit parameter) is
+            a ``ValueError`` (a ``TypeError`` for other names) that says how to
+            weight rows instead.
 
         Returns
         -------
         self : object
             The fitted classifier.
         """
+        refuse_fit_params(self, fit_params)
         return self._fit(X, y, X_unlabeled=X_unlabeled)
 
     def _prepare_training_data(self, X, y, X_unlabeled=None):

@@ -15,7 +15,7 @@ from ..nn.corruption import MaskingNoise
 from ..nn.losses import MaskedSquaredError
 from .base import Phase, TorchEstimator
 from .params import CORRUPTION, MLP_CONSTRAINTS, copy_corruption
-from .validation import check_float32_range
+from .validation import check_float32_range, refuse_fit_params
 
 __all__ = ["DenoisingImputer"]
 
@@ -195,7 +195,7 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
 
     # ---------------------------------------------------------- training
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, **fit_params):
         """Standardise the observed values and train the network to reconstruct them.
 
         Parameters
@@ -204,11 +204,16 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
             Data with missing entries marked by ``missing_values``.
         y : None
             Ignored.
+        **fit_params : dict
+            Not supported: ``sample_weight`` (or any other fit parameter) is
+            a ``ValueError`` (a ``TypeError`` for other names) that says how to
+            weight rows instead.
 
         Returns
         -------
         self : object
         """
+        refuse_fit_params(self, fit_params)
         return self._fit(X)
 
     def _after_training(self, X, y, *, update):

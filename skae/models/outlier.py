@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..nn.corruption import MaskingNoise
 from .dae import DenoisingAutoencoder
 from .registry import Registered
+from .validation import refuse_fit_params
 
 __all__ = ["AutoencoderOutlierDetector"]
 
@@ -83,7 +84,7 @@ class AutoencoderOutlierDetector(Registered, OutlierMixin, BaseEstimator):
         )
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, **fit_params):
         """Fit the model on ``X`` and set ``offset_`` from its training scores.
 
         Parameters
@@ -91,11 +92,16 @@ class AutoencoderOutlierDetector(Registered, OutlierMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
         y : None
             Ignored.
+        **fit_params : dict
+            Not supported: ``sample_weight`` (or any other fit parameter) is
+            a ``ValueError`` (a ``TypeError`` for other names) that says how to
+            weight rows instead.
 
         Returns
         -------
         self : object
         """
+        refuse_fit_params(self, fit_params)
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         estimator = self._default_estimator(X.shape[1]) if self.estimator is None else clone(self.estimator)
         if self.random_state is not None and "random_state" in estimator.get_params():

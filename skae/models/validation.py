@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["check_float32_range", "check_X_for_loss", "in_unit_interval"]
+__all__ = ["check_float32_range", "check_X_for_loss", "in_unit_interval", "refuse_fit_params"]
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -31,3 +31,21 @@ def check_X_for_loss(X, loss):
 def in_unit_interval(X):
     """Whether every entry of ``X`` lies in [0, 1] (what ``"auto"`` losses look at)."""
     return X.size == 0 or (X.min() >= 0 and X.max() <= 1)
+
+
+def refuse_fit_params(estimator, fit_params):
+    """A clear error for ``fit(..., sample_weight=...)`` and other fit parameters the estimator has none of.
+
+    Every row counts once in skae's losses; a weight would have to scale each
+    row's loss in every phase, which the models do not do.
+    """
+    if not fit_params:
+        return
+    name = type(estimator).__name__
+    if "sample_weight" in fit_params:
+        raise ValueError(
+            f"{name} does not support sample_weight: every row counts once in its loss. To weight rows, "
+            f"repeat them (np.repeat(X, counts, axis=0) for integer weights) or resample them with "
+            f"probabilities proportional to the weights."
+        )
+    raise TypeError(f"{name}.fit() got unexpected keyword arguments {sorted(fit_params)}.")
