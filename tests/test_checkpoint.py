@@ -180,3 +180,28 @@ def test_a_checkpoint_file_of_another_fit_or_a_corrupt_one_is_refused(digits, tm
     with pytest.raises(ValueError, match="unreadable checkpoint .*delete the folder"):
         resumable_fit(DenoisingAutoencoder(4, max_iter=2, random_state=0), X, a)
     assert not [p.name for p in a.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_concurrent_writers_of_one_checkpoint_never_share_a_temporary_file(tmp_path):
+    """Bug: every writer used "<file>.tmp"; two processes resuming one folder crashed on each other's rename."""
+    import threading
+
+    from skae.io.checkpoint import _replace
+
+    path, errors = str(tmp_path / "checkpoint.json"), []
+
+    def writer(i):
+        for j in range(40):
+            try:
+                _replace(path, lambda tmp: open(tmp, "w").write(json.dumps({"writer": i, "round": j})))
+            except Exception as exc:  # noqa: BLE001 - any failure is the bug
+                errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert set(json.loads(open(path).read())) == {"writer", "round"}  # a whole file, from one writer
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.json"]
