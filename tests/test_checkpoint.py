@@ -149,10 +149,10 @@ def test_a_dataframe_with_bool_and_nullable_columns_resumes(tmp_path):
                              "count": pd.array(np.arange(60) % 7, dtype="Int64")})
 
     first = resumable_fit(DenoisingAutoencoder(2, max_iter=3, random_state=0), frame(), tmp_path)
-    meta = json.loads((tmp_path / "checkpoint.json").read_text())
+    written = (tmp_path / "checkpoint.pt").stat().st_mtime_ns
     again = resumable_fit(DenoisingAutoencoder(2, max_iter=3, random_state=0), frame(), tmp_path)
     np.testing.assert_array_equal(again.transform(frame()), first.transform(frame()))
-    assert json.loads((tmp_path / "checkpoint.json").read_text()) == meta  # reused, not refit
+    assert (tmp_path / "checkpoint.pt").stat().st_mtime_ns == written  # reused, not refit (a fit rewrites it)
     changed = frame()
     changed.loc[0, "flag"] = False
     with pytest.raises(ValueError, match="different fit"):
@@ -186,14 +186,14 @@ def test_concurrent_writers_of_one_checkpoint_never_share_a_temporary_file(tmp_p
     """Bug: every writer used "<file>.tmp"; two processes resuming one folder crashed on each other's rename."""
     import threading
 
-    from skae.io.checkpoint import _replace
+    from skae.io.persistence import replace_atomically
 
     path, errors = str(tmp_path / "checkpoint.json"), []
 
     def writer(i):
         for j in range(40):
             try:
-                _replace(path, lambda tmp: open(tmp, "w").write(json.dumps({"writer": i, "round": j})))
+                replace_atomically(path, lambda f: f.write(json.dumps({"writer": i, "round": j}).encode()))
             except Exception as exc:  # noqa: BLE001 - any failure is the bug
                 errors.append(exc)
 
@@ -205,3 +205,18 @@ def test_concurrent_writers_of_one_checkpoint_never_share_a_temporary_file(tmp_p
     assert errors == []
     assert set(json.loads(open(path).read())) == {"writer", "round"}  # a whole file, from one writer
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.json"]
+
+
+def test_sample_weight_through_resumable_fit_and_an_old_checkpoint_format(digits, tmp_path):
+    import torch
+
+    X = digits[0][:100]
+    with pytest.raises(ValueError, match="does not support sample_weight"):
+        resumable_fit(DenoisingAutoencoder(4, max_iter=1, random_state=0), X, tmp_path / "w",
+                      sample_weight=np.ones(100))
+    resumable_fit(DenoisingAutoencoder(4, max_iter=1, random_state=0), X, tmp_path / "o")
+    state = torch.load(tmp_path / "o" / "checkpoint.pt", weights_only=True)
+    del state["fingerprint"]  # as written before the fingerprint moved into checkpoint.pt
+    torch.save(state, tmp_path / "o" / "checkpoint.pt")
+    with pytest.raises(ValueError, match="older format"):
+        resumable_fit(DenoisingAutoencoder(4, max_iter=1, random_state=0), X, tmp_path / "o")

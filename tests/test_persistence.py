@@ -431,3 +431,58 @@ def test_every_flipped_byte_is_a_value_error_or_changes_nothing(saved, data, tmp
         np.testing.assert_array_equal(loaded.transform(data[0][:20]), reference)  # e.g. a timestamp byte
         outcomes["same"] += 1
     assert outcomes["refused"] > 100, outcomes
+
+
+def test_a_string_array_declaring_a_huge_width_allocates_only_its_items(data, tmp_path):
+    """A 3-item string array declaring 100 MB per item allocated 286 MB before any check."""
+    import tracemalloc
+
+    est = DenoisingAutoencoder(8, **FAST).fit(data[0])
+    skae.save(est, tmp_path / "m.skae")
+    meta, blob = _read(tmp_path / "m.skae")
+    meta["fitted"]["padding_"] = {"__array__": ["a", "b", "c"], "dtype": "<U100000000"}
+    tracemalloc.start()
+    loaded = skae.load(_write(tmp_path / "wide.skae", meta, blob))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert loaded.padding_.tolist() == ["a", "b", "c"] and loaded.padding_.dtype.itemsize == 4
+    assert peak < 64 * 2**20
+
+
+def test_load_never_runs_the_module(small_digits, tmp_path, monkeypatch):
+    """A crafted input_shape made the rebuilt conv module's check pass allocate without bound."""
+    from skae.modules import ConvDecoder, ConvEncoder
+
+    X = small_digits[0]
+    est = DenoisingAutoencoder(4, encoder=ConvEncoder, decoder=ConvDecoder, input_shape=(1, 8, 8), max_iter=1,
+                               random_state=0, device="cpu").fit(X)
+    skae.save(est, tmp_path / "conv.skae")
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("load ran the module")
+
+    monkeypatch.setattr("skae.models.custom.check_shapes", forbidden)
+    np.testing.assert_array_equal(skae.load(tmp_path / "conv.skae").transform(X), est.transform(X))
+    with pytest.raises(AssertionError, match="ran the module"):  # while fit does check the shapes
+        DenoisingAutoencoder(4, encoder=ConvEncoder, decoder=ConvDecoder, input_shape=(1, 8, 8), max_iter=1).fit(X)
+
+
+def test_a_crafted_central_directory_and_duplicate_members_are_value_errors(saved, tmp_path):
+    good = saved.read_bytes()
+    end = good.rindex(b"PK\x05\x06")  # the end-of-archive record; its offset field is at +16
+    crafted = bytearray(good)
+    crafted[end + 16:end + 20] = (0x7FFFFFF0).to_bytes(4, "little")
+    path = tmp_path / "offset.skae"
+    path.write_bytes(bytes(crafted))
+    with pytest.raises(ValueError, match="offset.skae' is not a valid skae model file"):
+        skae.load(path)
+    meta, blob = _read(saved)
+    path = tmp_path / "twice.skae"
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("skae.json", json.dumps(meta))
+        zf.writestr("skae.json", json.dumps(meta))
+        zf.writestr("tensors.safetensors", blob)
+    with pytest.raises(ValueError, match="expected exactly the members"):
+        skae.load(path)
+    with pytest.raises(FileNotFoundError):  # the file system's own error stays itself
+        skae.load(tmp_path / "missing.skae")

@@ -37,19 +37,19 @@ class DivergenceCheck(Callback):
 
     Checked once per epoch from the per-batch losses skorch records, so that
     the training loop carries no per-batch callback; the error names the
-    first bad batch. A finite loss *explodes* when an epoch's mean training
-    loss exceeds the first batch's loss of the same training call (``fit``,
-    a ``partial_fit`` pass, a phase of a stack) by more than ``factor`` times
-    ``max(|first|, 1)``: an Adam step far too large for the model sends the
-    loss up by many orders of magnitude at once, while legitimate training
-    stays below its start (the losses are summed over features, so 1 is
-    small next to a real start). A new ``partial_fit`` chunk from another
-    distribution starts its own reference.
+    first bad batch. A finite loss *explodes* when even the lowest batch loss
+    of an epoch (the call's very first batch left out) exceeds the first
+    batch's loss of the same training call (``fit``, a ``partial_fit`` pass, a
+    phase of a stack) by more than ``factor`` times ``max(|first|, 1)``. An
+    Adam step far too large sends every later batch's loss up by orders of
+    magnitude at once; the lowest batch, not the mean, keeps a few batches of
+    gross outliers in heavy-tailed data from looking like divergence. A new
+    ``partial_fit`` chunk from another distribution starts its own reference.
 
     Parameters
     ----------
     factor : float, default=1e3
-        How many times ``max(|first|, 1)`` the loss may rise above its start.
+        How many times ``max(|first|, 1)`` the lowest batch loss may rise above the first.
     """
 
     #: The class default, which instances pickled before ``factor`` existed read.
@@ -73,15 +73,15 @@ class DivergenceCheck(Callback):
                         f"learning rate or rescale the input (e.g. with StandardScaler or "
                         f"MinMaxScaler)."
                     )
-        first = next((b["train_loss"] for b in epoch["batches"] if "train_loss" in b), None)
-        if getattr(self, "start_", None) is None:
-            self.start_ = first
-        loss, start = epoch.get("train_loss"), self.start_
-        if start is not None and loss is not None and loss - start > self.factor * max(abs(start), 1.0):
+        losses = [b["train_loss"] for b in epoch["batches"] if "train_loss" in b]
+        if getattr(self, "start_", None) is None and losses:
+            self.start_, losses = losses[0], losses[1:]
+        start = getattr(self, "start_", None)
+        if start is not None and losses and min(losses) - start > self.factor * max(abs(start), 1.0):
             raise DivergenceError(
-                f"Training diverged: the training loss rose from {start:.4g} (its first batch) to "
-                f"{loss:.4g} at epoch {len(net.history)} with lr={net.lr}, more than {self.factor:g} times "
-                f"its start. Lower the learning rate or rescale the input (e.g. with StandardScaler)."
+                f"Training diverged: every batch loss of epoch {len(net.history)} lies above {min(losses):.4g}, "
+                f"more than {self.factor:g} times the first batch's {start:.4g}, with lr={net.lr}. Lower the "
+                f"learning rate or rescale the input (e.g. with StandardScaler)."
             )
 
 

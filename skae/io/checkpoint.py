@@ -22,14 +22,14 @@ share a temporary file.
 import hashlib
 import json
 import os
-import tempfile
 
 import numpy as np
 import torch
 from skorch.callbacks import Callback
 
 from ..models.base import TorchEstimator
-from .persistence import _encode
+from ..models.validation import refuse_fit_params
+from .persistence import _encode, replace_atomically
 
 __all__ = ["resumable_fit"]
 
@@ -60,19 +60,6 @@ def _fingerprint(estimator, arrays):
             array = np.asarray(value)
             data[name] = {"shape": list(array.shape), "dtype": str(array.dtype), "sha256": _data_hash(value)}
     return {"class": type(estimator).__name__, "params": params, "data": data}
-
-
-def _replace(path, write):
-    """Write ``path`` atomically through ``write(tmp_path)``, with a temporary name of this call's own."""
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp", dir=os.path.dirname(path))
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 class _EpochCheckpoint(Callback):
@@ -112,6 +99,11 @@ class _Checkpoint:
                 f"{directory!r} holds an unreadable checkpoint ({_STATE}: {type(exc).__name__}: {first_line}); "
                 f"delete the folder (or use another) to start this fit afresh."
             ) from exc
+        if saved_key is None:
+            raise ValueError(
+                f"{directory!r} holds a checkpoint of an older format, without its fit's fingerprint; "
+                f"delete the folder (or use another) to start this fit afresh."
+            )
         if saved_key != self.key:  # checkpoint.pt carries its own fit's fingerprint: no stray file resumes
             raise ValueError(
                 f"{directory!r} holds the checkpoint of a different fit (class, parameters or "
@@ -150,17 +142,13 @@ class _Checkpoint:
         self.save(current=None)
 
     def save(self, current):
-        _replace(os.path.join(self.directory, _STATE),
-                 lambda path: torch.save({"fingerprint": self.key, "done": self.done, "current": current}, path))
+        replace_atomically(os.path.join(self.directory, _STATE),
+                           lambda f: torch.save({"fingerprint": self.key, "done": self.done, "current": current}, f))
         epochs = sum(len(json.loads(d["history"])) for d in self.done)
         meta = {**self.fingerprint, "phases_done": len(self.done),
                 "epochs_done": epochs + (0 if current is None else len(json.loads(current["history"])))}
 
-        def write(path):
-            with open(path, "w") as f:
-                json.dump(meta, f)
-
-        _replace(os.path.join(self.directory, _META), write)
+        replace_atomically(os.path.join(self.directory, _META), lambda f: f.write(json.dumps(meta).encode("utf-8")))
 
 
 def resumable_fit(estimator, X, checkpoint_dir, y=None, **fit_params):
@@ -214,5 +202,6 @@ def resumable_fit(estimator, X, checkpoint_dir, y=None, **fit_params):
     directory = os.fspath(checkpoint_dir)
     os.makedirs(directory, exist_ok=True)
     estimator._validate_params()
+    refuse_fit_params(estimator, {k: v for k, v in fit_params.items() if k == "sample_weight"})
     checkpoint = _Checkpoint(directory, _fingerprint(estimator, {"X": X, "y": y, **fit_params}))
     return estimator._fit(X, y, checkpoint=checkpoint, **fit_params)

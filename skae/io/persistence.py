@@ -30,7 +30,7 @@ from the saved weights with a fresh Adam state.
 import hashlib
 import json
 import os
-import tempfile
+import uuid
 import warnings
 import zipfile
 from numbers import Integral, Real
@@ -40,6 +40,7 @@ import sklearn
 import torch
 
 from .._version import __version__
+from ..models.custom import without_forward_check
 from ..models.registry import registered_estimators, registry_name
 from ..nn import autoencoders as _autoencoders
 from ..nn import conv as _conv
@@ -153,6 +154,12 @@ def _decode(value, trusted, arrays=None):
         dtype = np.dtype(value["dtype"])
         if dtype.kind not in "biufUS":
             raise ValueError(f"Unsupported array dtype {dtype} in the model file.")
+        if dtype.kind in "US" and not isinstance(value["__array__"], str):
+            items = np.asarray(_decode(value["__array__"], trusted))  # as wide as its longest item
+            if items.size and items.dtype.kind not in "US":
+                raise ValueError(f"A {dtype} array in the model file holds non-strings.")
+            # never wider than the items need: a declared width of gigabytes would allocate that much per item
+            return items.astype(dtype) if dtype.itemsize <= items.dtype.itemsize else items
         if isinstance(value["__array__"], str):  # a fitted array in the tensors member
             key = value["__array__"]
             if arrays is None or key not in arrays or not key.startswith(_FITTED):
@@ -230,17 +237,28 @@ def save(estimator, path):
         "versions": {"skae": _version(), "torch": torch.__version__, "sklearn": sklearn.__version__},
     }
     meta["header_sha256"] = _header_hash(meta)
-    path = os.fspath(path)
+    def write(f):
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as zf:
+            zf.writestr(_JSON, json.dumps(meta, indent=1))
+            zf.writestr(_TENSORS, blob)
+
+    replace_atomically(os.fspath(path), write)
+
+
+def replace_atomically(path, write):
+    """Write ``path`` through ``write(binary_file)``: into a new file of the same folder, then renamed over it.
+
+    The temporary name is this call's own (two writers never share one), the
+    file gets the permissions of any new file (the umask applies), it is
+    flushed and fsynced before the rename, and removed if anything fails: a
+    write that fails part-way leaves any previous ``path`` as it was.
+    """
     folder, base = os.path.split(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=folder)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # the permissions of a file opened for writing (mkstemp's are 0600)
+    tmp = os.path.join(folder, f".{base}.{uuid.uuid4().hex}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as zf:
-                zf.writestr(_JSON, json.dumps(meta, indent=1))
-                zf.writestr(_TENSORS, blob)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -255,8 +273,6 @@ def _version():
 
 
 # ---------------------------------------------------------------------- load
-#: The most bytes the JSON member may hold (a model's header is a few KB to a few MB).
-MAX_HEADER_BYTES = 64 * 2**20
 #: The deepest nesting of lists and objects the JSON member may hold (skae's own use about 8).
 MAX_JSON_DEPTH = 64
 
@@ -293,27 +309,26 @@ def _header_hash(meta):
     return _sha256(json.dumps(body, sort_keys=True).encode("utf-8"))
 
 
-def _read_members(path):
+def _read_members(path, file):
     """The JSON header and the tensors' bytes, each read only after its declared size was checked.
 
     skae writes its members uncompressed, so each holds at most the file's own
     size: a member that is compressed (a zip bomb's 400 MB of JSON in 400 KB)
-    or declares more bytes than it stores is refused before it is read.
+    or declares more bytes than the file holds is refused before it is read.
     """
-    size = os.path.getsize(path)
+    size = os.fstat(file.fileno()).st_size
     try:
-        with zipfile.ZipFile(path) as zf:
-            infos = {info.filename: info for info in zf.infolist()}
-            if sorted(infos) != sorted([_JSON, _TENSORS]):
-                _reject(path, f"expected exactly the members {[_JSON, _TENSORS]}, found {sorted(infos)}")
-            for name, info in infos.items():
+        with zipfile.ZipFile(file) as zf:
+            infos = zf.infolist()
+            names = sorted(info.filename for info in infos)
+            if names != sorted([_JSON, _TENSORS]):
+                _reject(path, f"expected exactly the members {[_JSON, _TENSORS]}, found {names}")
+            for info in infos:
                 if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
-                    _reject(path, f"the member {name} is compressed ({info.compress_size} bytes declaring "
-                                  f"{info.file_size}); skae writes its members uncompressed")
+                    _reject(path, f"the member {info.filename} is compressed ({info.compress_size} bytes "
+                                  f"declaring {info.file_size}); skae writes its members uncompressed")
                 if info.file_size > size:
-                    _reject(path, f"the member {name} declares {info.file_size} bytes in a file of {size}")
-            if infos[_JSON].file_size > MAX_HEADER_BYTES:
-                _reject(path, f"{_JSON} holds {infos[_JSON].file_size} bytes, more than {MAX_HEADER_BYTES}")
+                    _reject(path, f"the member {info.filename} declares {info.file_size} bytes in a file of {size}")
             text, blob = zf.read(_JSON), zf.read(_TENSORS)
     except zipfile.BadZipFile as exc:
         _reject(path, f"not a zip archive, or a damaged one ({exc})")
@@ -335,16 +350,17 @@ def _check_module_shapes(path, estimator, tensors):
 
     A header that declares a network far bigger than the weights it carries is
     refused before any real module is built. Only a trusted user module that
-    cannot be built on the meta device is built for real for this check.
+    cannot be built on the meta device skips this (``None``); its weights are
+    checked once it is built.
     """
     try:
         with torch.device("meta"):
-            module = estimator._untrained_module()
-    except (RuntimeError, NotImplementedError, TypeError):
-        if not getattr(estimator, "_uses_custom_modules", lambda: False)():
-            raise
-        module = None  # a user's (trusted) module that needs real tensors: checked below, once built
-    return module
+            return estimator._untrained_module()
+    except Exception:
+        model = getattr(estimator, "estimator_", estimator)  # (the outlier detector's model)
+        if getattr(model, "_uses_custom_modules", lambda: False)():
+            return None
+        raise
 
 
 def _check_weights(path, cls, module, tensors):
@@ -391,9 +407,11 @@ def load(path, device=None, *, trusted=(), expected=None):
         If the file is not a skae model file or fails any check (an unknown
         or unexpected class, an edited header, a hash mismatch, missing, extra
         or misshapen tensors, a member larger than the file or compressed, JSON
-        nested deeper than :data:`MAX_JSON_DEPTH`, ...). Memory use is bounded
-        by the file's size: the declared architecture is checked against the
-        weights on torch's meta device before any module is built.
+        nested deeper than :data:`MAX_JSON_DEPTH`, ...). Every member is read
+        only after its declared size was checked against the file's, and the
+        declared architecture is checked against the weights on torch's meta
+        device before any real module is built (and never run), so memory use
+        is a small multiple of the file's size.
 
     Examples
     --------
@@ -412,19 +430,21 @@ def load(path, device=None, *, trusted=(), expected=None):
     if expected is not None and not (isinstance(expected, type) or (
             isinstance(expected, tuple) and all(isinstance(c, type) for c in expected))):
         raise TypeError(f"expected must be a class or a tuple of classes, got {expected!r}.")
-    try:
-        return _load(os.fspath(path), device, trusted, expected)
-    except (ValueError, OSError):
-        raise  # already naming the file, or the file system's own error (not found, ...)
-    except Exception as exc:  # anything else a crafted file provokes is still "not a valid model file"
-        raise ValueError(f"{os.fspath(path)!r} is not a valid skae model file: "
-                         f"{type(exc).__name__}: {exc}.") from exc
+    path = os.fspath(path)
+    with open(path, "rb") as file:  # a missing or unreadable file: the operating system's own error
+        try:
+            with without_forward_check():
+                return _load(path, file, device, trusted, expected)
+        except ValueError:
+            raise  # already naming the file
+        except Exception as exc:  # anything else a crafted file provokes is still "not a valid model file"
+            raise ValueError(f"{path!r} is not a valid skae model file: {type(exc).__name__}: {exc}.") from exc
 
 
-def _load(path, device, trusted, expected):
+def _load(path, file, device, trusted, expected):
     from safetensors.torch import load as safetensors_load
 
-    meta, blob = _read_members(path)
+    meta, blob = _read_members(path, file)
     if not isinstance(meta, dict) or meta.get("format") != "skae":
         _reject(path, "no skae header")
     version = meta.get("format_version")

@@ -11,6 +11,8 @@ routed parameters themselves are stored and listed by
 :class:`~skae.models.base.TorchEstimator` (``get_params`` / ``set_params``).
 """
 
+import contextlib
+import contextvars
 import inspect
 from math import prod
 from numbers import Integral
@@ -24,7 +26,7 @@ from ..nn.layers import Reshape, mlp
 from ..nn.losses import RECONSTRUCTION_LOSSES
 
 __all__ = ["CUSTOM_CONSTRAINTS", "uses_custom_modules", "check_custom_modules", "custom_parts",
-           "custom_autoencoder", "check_module_shapes", "initialise_custom"]
+           "custom_autoencoder", "check_module_shapes", "initialise_custom", "without_forward_check"]
 
 #: Constraints of the parameters (checked in full, with clearer messages, in ``fit``).
 CUSTOM_CONSTRAINTS = {"encoder": "no_validation", "decoder": "no_validation", "input_shape": [None, tuple, list]}
@@ -88,8 +90,25 @@ def custom_parts(estimator, n_features, encoder_width=None):
     return encoder, decoder, _input_shape(estimator, n_features)
 
 
+#: Off while :func:`skae.load` rebuilds a module: the weights' shapes are checked instead, and a
+#: forward pass on a crafted ``input_shape`` could allocate without bound.
+_forward_check = contextvars.ContextVar("skae_forward_check", default=True)
+
+
+@contextlib.contextmanager
+def without_forward_check():
+    """Build modules without running them on two rows (for a load, which checks the weights instead)."""
+    token = _forward_check.set(False)
+    try:
+        yield
+    finally:
+        _forward_check.reset(token)
+
+
 def check_module_shapes(estimator, module, n_features):
     """Run ``module`` on two rows: a clear error naming the part whose output has the wrong shape."""
+    if not _forward_check.get():
+        return module
     names = {part: (f"{part}={getattr(estimator, part).__name__}" if getattr(estimator, part) is not None
                     else f"the MLP {part}") for part in ("encoder", "decoder")}
     shape = _input_shape(estimator, n_features)

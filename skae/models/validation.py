@@ -39,7 +39,8 @@ def refuse_fit_params(estimator, fit_params):
     Every row counts once in skae's losses; a weight would have to scale each
     row's loss in every phase, which the models do not do.
     """
-    if not fit_params:
+    fit_params = {k: v for k, v in fit_params.items() if not (k == "sample_weight" and v is None)}
+    if not fit_params:  # (sample_weight=None, as meta-estimators pass it, is no weight)
         return
     name = type(estimator).__name__
     if "sample_weight" in fit_params:
