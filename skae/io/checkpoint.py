@@ -29,7 +29,8 @@ from skorch.callbacks import Callback
 
 from ..models.base import TorchEstimator
 from ..models.validation import refuse_fit_params
-from .persistence import _encode, replace_atomically
+from .encoding import encode as _encode
+from .persistence import replace_atomically
 
 __all__ = ["resumable_fit"]
 
