@@ -30,7 +30,7 @@ def copy_corruption(corruption):
     """A validated copy of a corruption object (``None`` stays ``None``)."""
     if corruption is None:
         return None
-    copied = type(corruption)(**corruption.get_params(deep=False))
+    copied = copy_parameter_object(corruption)
     if hasattr(copied, "validate"):
         copied.validate()
     return copied
