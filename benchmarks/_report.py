@@ -3,6 +3,8 @@
 import json
 import os
 import platform
+import shlex
+import subprocess
 import sys
 import time
 
@@ -21,11 +23,33 @@ def cpu_model():
         return platform.processor()
 
 
+def commit():
+    """The checkout's commit, with ``+dirty`` when ``skae/`` or ``benchmarks/`` have uncommitted edits."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def git(*args):
+        return subprocess.run(["git", "-C", root, *args], capture_output=True, text=True, check=True).stdout.strip()
+
+    try:
+        head = git("rev-parse", "HEAD")
+        dirty = git("status", "--porcelain", "--", "skae", "benchmarks", ":!benchmarks/results")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def command():
+    """The command line that ran this benchmark, as a user would type it from the repository root."""
+    script = os.path.relpath(os.path.abspath(sys.argv[0]), os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return shlex.join(["python", script, *sys.argv[1:]])
+
+
 def machine(**extra):
-    """The platform, CPU, versions and time of a run, plus the run's own settings."""
+    """The platform, CPU, versions, date, command and commit of a run, plus the run's own settings."""
     return {"machine": platform.platform(), "processor": cpu_model(), "cpus": os.cpu_count(),
             "python": sys.version.split()[0], "torch": torch.__version__, "sklearn": sklearn.__version__,
-            "skae": skae.__version__, "time": time.strftime("%Y-%m-%dT%H:%M:%S"), **extra}
+            "skae": skae.__version__, "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "command": command(),
+            "commit": commit(), **extra}
 
 
 def write_json(path, payload):
