@@ -23,19 +23,15 @@ Writes benchmarks/results/bench_vae.json.
 """
 
 import argparse
-import json
 import os
-import platform
-import sys
 import time
 
 import numpy as np
-import sklearn
 import torch
-from scipy import stats
+from _report import machine, write_json
+from _stats import paired_interval
 from sklearn.model_selection import train_test_split
 
-import skae
 from skae import DVAE, SaltAndPepperNoise
 from skae.datasets import load_digits_unit, make_rectangles
 
@@ -62,15 +58,6 @@ def data(name="digits", n_train=20000):
 def bernoulli_baseline(X_tr, X_te):
     p = X_tr.mean(axis=0).clip(1e-3, 1 - 1e-3)
     return float(-(X_te * np.log(p) + (1 - X_te) * np.log(1 - p)).sum(axis=1).mean())
-
-
-def paired_ci(values, reference, level=0.95):
-    """(low, mean, high): a t interval of the mean paired difference values - reference."""
-    diff = np.asarray(values) - np.asarray(reference)
-    if len(diff) < 2:
-        return float("-inf"), float(diff.mean()), float("inf")
-    half = stats.t.ppf(0.5 + level / 2, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
-    return float(diff.mean() - half), float(diff.mean()), float(diff.mean() + half)
 
 
 def main():
@@ -142,7 +129,7 @@ def main():
         print()
 
     print("#### Did the denoising criterion help? Each noise level minus none, paired by seed, "
-          "mean [95% CI] in nats (negative: noise helped)\n")
+          "mean [95% CI] in nats (lower is better: 'better' means the noise helped)\n")
     print("| architecture | model | metric | " + " | ".join(f"{n:.0%}" for n in noise_levels[1:]) + " |")
     print("|---|---|---|" + "---|" * (len(noise_levels) - 1))
     for arch_name in archs:
@@ -151,21 +138,15 @@ def main():
             for metric in ("neg_bound", "nll"):
                 cells = []
                 for noise in noise_levels[1:]:
-                    low, mean, high = paired_ci(rs[noise][metric], rs[0.0][metric])
-                    verdict = "helps" if high < 0 else "hurts" if low > 0 else "within noise"
-                    cells.append(f"{mean:+.2f} [{low:+.2f}, {high:+.2f}] {verdict}")
-                    rs[noise].setdefault("change_vs_no_noise", {})[metric] = [low, mean, high]
+                    change = paired_interval(rs[noise][metric], rs[0.0][metric], higher_is_better=False)
+                    cells.append(change.format(digits=2))
+                    rs[noise].setdefault("change_vs_no_noise", {})[metric] = list(change[:3])
                 print(f"| {arch_name} | {model_name} | {metric} | " + " | ".join(cells) + " |")
 
-    meta = {"machine": platform.platform(), "cpus": os.cpu_count(), "python": sys.version.split()[0],
-            "torch": torch.__version__, "sklearn": sklearn.__version__, "skae": skae.__version__,
-            "threads": args.threads, "seeds": args.seeds, "max_iter": args.max_iter,
-            "importance_samples": args.importance_samples, "data": args.data,
-            "n_train": len(X_tr), "n_test": len(X_te), "n_components": args.n_components, "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump({"meta": meta, "bernoulli_baseline_nll": baseline, "rows": rows}, f, indent=2)
-    print(f"\nwrote {args.out}")
+    meta = machine(threads=args.threads, quick=args.quick, seeds=args.seeds, max_iter=args.max_iter,
+                   importance_samples=args.importance_samples, data=args.data, n_train=len(X_tr),
+                   n_test=len(X_te), n_components=args.n_components)
+    write_json(args.out, {"meta": meta, "bernoulli_baseline_nll": baseline, "rows": rows})
 
 
 if __name__ == "__main__":
