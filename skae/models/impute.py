@@ -19,6 +19,12 @@ from .validation import check_float32_range, refuse_fit_params
 
 __all__ = ["DenoisingImputer"]
 
+#: The share of observed entries that are inputs but never targets in training; ``residual_std_``
+#: is each column's error on them (hidden from the input), as on a truly missing entry.
+HELD_OUT_FRACTION = 0.1
+#: Fewer held-out entries than this in a column: it takes the error pooled over all columns.
+MIN_HELD_OUT = 5
+
 #: The default corruption, as the signature shows it (each imputer stores its own copy).
 _DEFAULT_MASKING = MaskingNoise(rate=0.5)
 
@@ -69,7 +75,10 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
         Mean and standard deviation of each column's observed values.
     residual_std_ : ndarray of shape (`n_features_in_`,)
         Imputation error of each column, in standardised units, measured on
-        a fifth of the observed entries hidden from the fitted model.
+        a tenth of the observed entries that were inputs but never targets in
+        training, hidden from the fitted model's input: held out as a missing
+        entry is. (A column with fewer than 5 of them takes the error pooled
+        over all columns.)
     indicator_features_ : ndarray of int or None
         With ``add_indicator``: the columns that had missing values at
         ``fit``, whose indicators are appended (as
@@ -179,7 +188,11 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
         self.scale_ = np.where(std > 0, std, 1.0)
         self.indicator_features_ = np.flatnonzero(missing.any(axis=0)) if self.add_indicator else None
         inputs = self._standardised_input(X, missing)
-        return inputs, np.hstack([inputs, (~missing).astype(np.float32)])
+        # A tenth of the observed entries are inputs but never targets: residual_std_ is measured on them.
+        rng = np.random.default_rng(purpose_seed(self.random_state, "imputer-held-out"))
+        held_out = ~missing & (rng.uniform(size=missing.shape) < HELD_OUT_FRACTION)
+        targets = ~missing & ~held_out
+        return inputs, np.hstack([inputs, targets.astype(np.float32), held_out.astype(np.float32)])
 
     def _resolve_params(self):
         self.corruption_ = copy_corruption(self.corruption)
@@ -217,21 +230,23 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
         return self._fit(X)
 
     def _after_training(self, X, y, *, update):
-        """``residual_std_``: each column's RMSE on a fifth of the observed entries, hidden from the model's input.
+        """``residual_std_``: each column's RMSE on the held-out entries, hidden from the model's input.
 
-        ``X`` holds the standardised inputs and ``y`` the targets: the values, then the observed mask.
+        ``X`` holds the standardised inputs and ``y`` the values, the target mask and the held-out mask.
         """
-        observed = y[:, self.n_features_in_:].cpu().numpy() > 0
-        self.residual_std_ = self._held_out_error(X.cpu().numpy(), ~observed)
+        held_out = y[:, 2 * self.n_features_in_:].cpu().numpy() > 0
+        self.residual_std_ = self._held_out_error(X.cpu().numpy(), held_out)
 
-    def _held_out_error(self, inputs, missing):
-        """Each column's RMSE on a fifth of the observed entries, hidden from the model's input."""
-        rng = np.random.default_rng(purpose_seed(self.random_state, "imputer-held-out"))
-        hidden = ~missing & (rng.uniform(size=missing.shape) < 0.2)
-        errors = np.where(hidden, self._reconstruct(np.where(hidden, 0.0, inputs).astype(np.float32)) - inputs, 0.0)
-        counts = hidden.sum(axis=0)
+    def _held_out_error(self, inputs, held_out):
+        """Each column's RMSE on ``held_out`` entries (never targets in training), hidden from the input.
+
+        A column with fewer than ``MIN_HELD_OUT`` such entries takes the pooled RMSE of all columns.
+        """
+        errors = np.where(held_out, self._reconstruct(np.where(held_out, 0.0, inputs).astype(np.float32)) - inputs,
+                          0.0)
+        counts = held_out.sum(axis=0)
         overall = np.sqrt((errors**2).sum() / max(counts.sum(), 1))
-        return np.where(counts > 0, np.sqrt((errors**2).sum(axis=0) / np.maximum(counts, 1)), overall)
+        return np.where(counts >= MIN_HELD_OUT, np.sqrt((errors**2).sum(axis=0) / np.maximum(counts, 1)), overall)
 
     def _reconstruct(self, inputs):
         return self._map_rows(inputs, lambda module, xb: module(xb)[0], self.n_features_in_)

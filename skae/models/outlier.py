@@ -21,6 +21,12 @@ __all__ = ["AutoencoderOutlierDetector"]
 AUTO_THRESHOLD = 3.0
 
 
+def auto_offset(scores):
+    """``contamination="auto"``'s threshold: ``AUTO_THRESHOLD`` robust standard deviations below the median."""
+    median = np.median(scores)
+    return float(median - AUTO_THRESHOLD * 1.4826 * np.median(np.abs(scores - median)))
+
+
 class AutoencoderOutlierDetector(Registered, OutlierMixin, BaseEstimator):
     """Outlier detection from a skae model's ``score_samples`` (reconstruction loss or ELBO).
 
@@ -123,10 +129,7 @@ class AutoencoderOutlierDetector(Registered, OutlierMixin, BaseEstimator):
             estimator.set_params(random_state=self.random_state)
         self.estimator_ = estimator.fit(X)
         if self.contamination == "auto":
-            scores = self._cross_fitted_scores(estimator, X)
-            median = np.median(scores)
-            spread = 1.4826 * np.median(np.abs(scores - median))
-            self.offset_ = float(median - AUTO_THRESHOLD * spread)
+            self.offset_ = auto_offset(self._cross_fitted_scores(estimator, X))
         else:
             self.offset_ = float(np.percentile(self.estimator_.score_samples(X), 100.0 * self.contamination))
         return self

@@ -267,11 +267,13 @@ class VariationalLoss(nn.Module):
 class MaskedSquaredError(nn.Module):
     """Squared error over the observed entries of each row (summed), averaged over rows.
 
-    ``target`` holds the values, then 1 where observed and 0 where missing:
-    shape (B, 2D). Missing entries are never targets.
+    ``target`` holds the values, then 1 where the entry is a target and 0 where it is
+    not (missing, or held out): shape (B, 2D). Further columns (the imputer's
+    held-out mask) are ignored.
     """
 
     def forward(self, output, target):
         preactivation = output[0] if isinstance(output, (tuple, list)) else output
-        values, observed = target.chunk(2, dim=1)
+        width = preactivation.shape[1]
+        values, observed = target[:, :width], target[:, width:2 * width]
         return ((preactivation - values).square() * observed).sum() / len(target)
