@@ -25,13 +25,13 @@ def quick_run(script, tmp_path, *args):
 def test_bench_stacked_quick_run_writes_every_row(tmp_path):
     result, printed = quick_run("bench_stacked.py", tmp_path, "--datasets", "digits", "rectangles")
     rows = result["rows"]
-    assert len(rows) == 2 * (3 * 2 + 3)  # 2 datasets x (3 feature methods x 2 classifiers + 3 models)
+    assert len(rows) == 2 * (5 * 2 + 3)  # 2 datasets x (5 feature methods x 2 classifiers + 3 models)
     assert all(len(r["accuracy"]) == 4 and all(0 <= a <= 1 for a in r["accuracy"]) for r in rows)
     candidates = {"SdA": {0.1, 0.25, 0.5}, "SAA": {1e-3, 3e-3, 1e-2}, "same": {1e-3, 3e-3, 1e-2}}
-    for r in rows:  # every method's setting comes from its own 3-candidate grid
-        grid = candidates.get(r["method"].split()[0], {0.1, 1.0, 10.0})
-        assert set(r["chosen"]) <= grid
-    assert "| SdA features (rate tuned) | SVC |" in printed
+    for r in rows:  # every tuned method's setting comes from its own 3-candidate grid
+        grid = {1.0} if "defaults" in r["method"] else candidates.get(r["method"].split()[0], {0.1, 1.0, 10.0})
+        assert set(r["chosen"]) <= grid | {None}
+    assert "| SdA features (rate tuned) | SVC |" in printed and "| fine-tuned SdA vs no pretraining, clean |" in printed
 
 
 @pytest.mark.slow
