@@ -30,10 +30,10 @@ import warnings
 import numpy as np
 import torch
 from _report import machine, write_json
-from sklearn.linear_model import LogisticRegression
+from _stats import paired_interval
+from bench_features import default_classifiers, tuned_classifiers
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC
 
 from skae import DenoisingAutoencoder
 from skae.datasets import load_digits_unit, make_mnist1d
@@ -44,12 +44,19 @@ CONV = {"MNIST-1D": dict(input_shape=(1, 40), encoder__channels=(32, 64), decode
         "digits": dict(input_shape=(1, 8, 8), encoder__channels=(16, 32), decoder__channels=(16, 32))}
 
 
+RAW_TUNED = "raw, C by CV"
+
+
 def methods(data_name, max_iter):
+    """name -> (seed -> unfitted autoencoder or None for raw features, classifiers factory)."""
     conv = dict(encoder=ConvEncoder, decoder=ConvDecoder, **CONV[data_name])
     return {
-        "raw features": None,
-        "DAE, MLP (defaults)": lambda s: DenoisingAutoencoder(max_iter=max_iter, random_state=s),
-        "DAE, ConvEncoder/ConvDecoder": lambda s: DenoisingAutoencoder(max_iter=max_iter, random_state=s, **conv),
+        "raw features": (None, default_classifiers),
+        RAW_TUNED: (None, tuned_classifiers),
+        "DAE, MLP (defaults)": (lambda s: DenoisingAutoencoder(max_iter=max_iter, random_state=s),
+                                default_classifiers),
+        "DAE, ConvEncoder/ConvDecoder": (
+            lambda s: DenoisingAutoencoder(max_iter=max_iter, random_state=s, **conv), default_classifiers),
     }
 
 
@@ -66,7 +73,7 @@ def splits(name, seeds, quick):
 def features(name, seeds, quick):
     results = {}
     for seed, X_tr, y_tr, X_te, y_te in splits(name, seeds, quick):
-        for method, make in methods(name, 2 if quick else 100).items():
+        for method, (make, classifiers) in methods(name, 2 if quick else 100).items():
             if make is None:
                 F_tr, F_te, seconds = X_tr, X_te, 0.0
             else:
@@ -74,9 +81,8 @@ def features(name, seeds, quick):
                 model = make(seed).fit(X_tr)
                 seconds = time.perf_counter() - start
                 F_tr, F_te = model.transform(X_tr), model.transform(X_te)
-            lr = LogisticRegression(max_iter=2000).fit(F_tr, y_tr).score(F_te, y_te)
-            svc = SVC().fit(F_tr, y_tr).score(F_te, y_te)
-            results.setdefault(method, []).append((lr, svc, seconds))
+            scores = [clf.fit(F_tr, y_tr).score(F_te, y_te) for clf in classifiers().values()]
+            results.setdefault(method, []).append((*scores, seconds))
     return results
 
 
@@ -116,17 +122,50 @@ def speed(rounds, quick):
             start = time.perf_counter()
             runs[name]()
             times[name].append(time.perf_counter() - start)
-    base = statistics.median(times["hand loop, fused Adam, 25% masking"])
-    print(f"\n### Speed: conv DAE on MNIST-1D ({len(X)} x 40), {epochs} epochs, batch {batch}, 1 thread, "
-          f"{rounds} interleaved rounds\n")
-    print("| contender | median s | min-max s | × hand loop |")
-    print("|---|---|---|---|")
-    rows = []
-    for name, ts in times.items():
-        med = statistics.median(ts)
-        print(f"| {name} | {med:.2f} | {min(ts):.2f}-{max(ts):.2f} | {med / base:.3f} |")
-        rows.append({"contender": name, "median_s": med, "times_s": ts, "ratio": med / base})
-    return rows
+    base = statistics.median(times[HAND])
+    return {"rows": len(X), "epochs": epochs, "batch": batch, "rounds": rounds,
+            "contenders": [{"contender": name, "median_s": statistics.median(ts), "times_s": ts,
+                            "ratio": statistics.median(ts) / base} for name, ts in times.items()]}
+
+
+HAND = "hand loop, fused Adam, 25% masking"
+SLUGS = {"MNIST-1D": "mnist1d", "digits": "digits"}
+
+
+def tables(result):
+    """Markdown blocks for ``benchmarks/report.py``: features per data set, and the speed table."""
+    blocks, by_set = {}, {}
+    for r in result["rows"]:
+        by_set.setdefault(r["dataset"], []).append(r)
+    for name, rows in by_set.items():
+        fraction = None if name == "MNIST-1D" else 1 / (len(rows[0]["values"]) - 1)  # k-fold CV on digits
+        mlp = next(r for r in rows if r["features"] == "DAE, MLP (defaults)")
+        raw = next(r for r in rows if r["features"] == RAW_TUNED)
+        lines = ["| features | LR acc. | SVC acc. | fit s | LR: vs MLP DAE | SVC: vs raw, tuned C |",
+                 "|---|---|---|---|---|---|"]
+        for r in rows:
+            v = np.array(r["values"])
+            versus = ["" if other is r else
+                      paired_interval(v[:, k], np.array(other["values"])[:, k], test_fraction=fraction).format(100)
+                      for k, other in ((0, mlp), (1, raw))]
+            lines.append(f"| {r['features']} | {100 * r['lr_accuracy']:.1f} ± {100 * r['lr_std']:.1f} | "
+                         f"{100 * r['svc_accuracy']:.1f} ± {100 * r['svc_std']:.1f} | {r['fit_seconds']:.1f} | "
+                         f"{versus[0]} | {versus[1]} |")
+        blocks[SLUGS.get(name, name)] = "\n".join(lines)
+    speed = result["speed"]
+    hand = next(c for c in speed["contenders"] if c["contender"] == HAND)
+    lines = [f"MNIST-1D ({speed['rows']} x 40), {speed['epochs']} epochs, batch {speed['batch']}, one thread, "
+             f"{speed['rounds']} interleaved rounds.", "",
+             "| contender | median s | min-max s | × hand loop (median) | paired log-ratio to the hand loop |",
+             "|---|---|---|---|---|"]
+    for c in speed["contenders"]:
+        ratio = paired_interval(np.log(c["times_s"]), np.log(hand["times_s"]), higher_is_better=False)
+        cell = "" if c is hand else (f"× {np.exp(ratio.mean):.3f} [{np.exp(ratio.low):.3f}, "
+                                     f"{np.exp(ratio.high):.3f}] {ratio.verdict}")
+        lines.append(f"| {c['contender']} | {c['median_s']:.2f} | {min(c['times_s']):.2f}-{max(c['times_s']):.2f} | "
+                     f"{c['ratio']:.3f} | {cell} |")
+    blocks["speed"] = "\n".join(lines)
+    return blocks
 
 
 def main():
@@ -140,20 +179,17 @@ def main():
     warnings.filterwarnings("ignore", module="sklearn")
     rows = []
     for name in ("MNIST-1D", "digits"):
-        start = time.perf_counter()
         results = features(name, 1 if args.quick else args.seeds, args.quick)
-        print(f"\n### {name}  ({time.perf_counter() - start:.0f} s)\n")
-        print("| features | LR acc. | SVC acc. | fit s |")
-        print("|---|---|---|---|")
         for method, values in results.items():
             v = np.array(values)
             mean, std = v.mean(0), v.std(0)
-            print(f"| {method} | {100 * mean[0]:.1f} ± {100 * std[0]:.1f} | {100 * mean[1]:.1f} ± "
-                  f"{100 * std[1]:.1f} | {mean[2]:.1f} |")
             rows.append({"dataset": name, "features": method, "lr_accuracy": mean[0], "lr_std": std[0],
                          "svc_accuracy": mean[1], "svc_std": std[1], "fit_seconds": mean[2], "values": v.tolist()})
-    timing = speed(2 if args.quick else args.rounds, args.quick)
-    write_json(args.out, {"meta": machine(threads=1, quick=args.quick), "rows": rows, "speed": timing})
+    result = {"meta": machine(threads=1, quick=args.quick), "rows": rows,
+              "speed": speed(2 if args.quick else args.rounds, args.quick)}
+    for block, text in tables(result).items():
+        print(f"\n### {block}\n\n{text}")
+    write_json(args.out, result)
 
 
 if __name__ == "__main__":

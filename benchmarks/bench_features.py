@@ -200,9 +200,10 @@ def tables(result):
                  "|---|---|---|---|---|---|---|"]
         for r in rows:
             lr, svc = comparisons(rows)[r["features"]]
+            cells = ["" if r["features"] == same else c.format(100) for c, same in ((lr, RBM_TUNED), (svc, RAW_TUNED))]
             lines.append(f"| {r['features']} | {100 * r['lr_accuracy']:.1f} ± {100 * r['lr_std']:.1f} | "
                          f"{100 * r['svc_accuracy']:.1f} ± {100 * r['svc_std']:.1f} | {r['fit_seconds']:.2f} | "
-                         f"{r['fit_seconds'] / rbm_seconds:.1f} | {lr.format(100)} | {svc.format(100)} |")
+                         f"{r['fit_seconds'] / rbm_seconds:.1f} | {cells[0]} | {cells[1]} |")
             if r["features"] in SKAE:
                 verdicts.setdefault(("LR", "the tuned RBM"), []).append(lr.verdict)
                 verdicts.setdefault(("SVC", "raw features with tuned C"), []).append(svc.verdict)

@@ -128,9 +128,10 @@ def test_bench_impute_quick_run_writes_every_cell(tmp_path):
 @pytest.mark.slow
 def test_bench_conv_quick_run(tmp_path):
     pytest.importorskip("mnist1d")
-    result, _ = quick_run("bench_conv.py", tmp_path)
-    assert len(result["rows"]) == 2 * 3 and len(result["speed"]) == 2
-    assert all(r["ratio"] > 0 for r in result["speed"])
+    result, printed = quick_run("bench_conv.py", tmp_path)
+    assert len(result["rows"]) == 2 * 4 and len(result["speed"]["contenders"]) == 2
+    assert all(r["ratio"] > 0 for r in result["speed"]["contenders"])
+    assert "| raw, C by CV |" in printed and "paired log-ratio to the hand loop" in printed
 
 
 @pytest.mark.slow
