@@ -54,8 +54,8 @@ class AutoencoderOutlierDetector(Registered, OutlierMixin, BaseEstimator):
         With ``contamination="auto"``: folds of the cross-fitting that sets
         ``offset_``. Each training row is scored by a model fitted without it, as a
         new row will be; a model scores its own training rows too well, so a
-        threshold set on them flags far more new inliers than intended (16% instead
-        of 6% of held-out benign breast-cancer rows, mean of 5 splits). Costs
+        threshold set on them flags far more new inliers than intended (measured
+        in ``benchmarks/bench_outliers.py``, see the results page). Costs
         ``cv`` more fits on ``(cv - 1) / cv`` of the rows. ``None``: the training
         scores. With fewer than ``2 * cv`` rows, as many folds as leave 2 rows
         to each model.
