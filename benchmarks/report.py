@@ -40,9 +40,9 @@ def provenance(meta, source):
     """One line naming the run behind a block."""
     commit = meta.get("commit", "unknown")
     commit = commit[:10] + ("+dirty" if commit.endswith("+dirty") else "")
-    return (f"<sub>Generated from `{source}`: `{meta.get('command', '?')}` at commit {commit}, "
+    return (f"*Generated from `{source}`: `{meta.get('command', '?')}` at commit {commit}, "
             f"{meta.get('processor', '?')} ({meta.get('cpus', '?')} CPUs), torch {meta.get('torch', '?')}, "
-            f"{meta.get('time', '?')[:10]}.</sub>")
+            f"{meta.get('time', '?')[:10]}.*")
 
 
 def render(benchmark, results=RESULTS):
