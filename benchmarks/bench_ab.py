@@ -3,8 +3,12 @@
 For a refactor that must not slow training down: the other checkout's
 ``skae/`` is imported as ``skae_old`` next to this one, and each case runs
 the fused hand-written loop (the best plain torch loop), the old skae and the
-new skae in turn, the order reversed every other round; the table gives
-medians and ratios to the fused loop, which absorb the machine's drift.
+new skae in turn, the order reversed every other round. ``tables(result)``
+renders from the JSON, for ``benchmarks/report.py`` (``ab/side-by-side`` in
+docs/performance.md): the fused loop's median and, per case, the mean of the
+per-round ratios old ÷ hand loop, new ÷ hand loop and new ÷ old with their 95%
+intervals (ratios within a round absorb the machine's drift); "faster" or
+"slower" only when the interval excludes 1. The JSON records both commits.
 
 Usage (the old checkout e.g. from ``git worktree add /tmp/old <commit>``)::
 
@@ -15,10 +19,10 @@ Writes benchmarks/results/bench_ab.json.
 
 import argparse
 import importlib
-import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +31,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench_training import hand_loop  # noqa: E402  (a sibling script, not a package)
+from _report import machine, write_json  # noqa: E402  (sibling scripts, not a package)
+from bench_training import hand_loop, speed_cell  # noqa: E402
 
 import skae  # noqa: E402
 from skae.datasets import load_digits_unit  # noqa: E402
@@ -58,6 +63,54 @@ def dae(pkg, X, hidden, epochs, batch, rate=0.0):
     ).fit(X)
 
 
+def old_commit(checkout):
+    """The other checkout's commit, or "unknown" when it is not a git checkout."""
+    try:
+        return subprocess.run(["git", "-C", checkout, "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+HAND = "hand loop, fused Adam"
+OLD, NEW = "old skae DAE", "new skae DAE"
+CASES = {"small": "no noise", "small-masking": "25% masking (the hand loop applies the same masking)",
+         "big-masking": "10,000 × 784-256, batch 128, 25% masking, 1 epoch, 2 threads"}
+
+
+def tables(result):
+    """Blocks for ``benchmarks/report.py``: ``side-by-side`` (the DAE cases) and ``models``."""
+    meta, sections = result["meta"], {s["name"]: s for s in result["sections"]}
+    head = (f"This checkout against `{meta['old_commit'][:10]}` (`{meta['old']}`), in one process; "
+            f"{meta['rounds']} interleaved rounds (2-thread cases: {meta['rounds_two_threads']}). "
+            "Ratios are per-round means with their 95% intervals.")
+    lines = [head + " Digits cases: 1797 × 64, 64-128-64, batch 64, 10 epochs, one thread.", "",
+             "| DAE | fused hand loop, median ms (µs/step) | old skae ÷ hand loop | new skae ÷ hand loop "
+             "| new ÷ old |", "|---|---|---|---|---|"]
+    for name, case in CASES.items():
+        if name not in sections:
+            continue
+        s = sections[name]
+        times = s["times_s"]
+        hand = next(k for k in times if k.startswith(HAND))
+        base = statistics.median(times[hand])
+        cells = [speed_cell(times[who], times[hand]) for who in (OLD, NEW)]
+        lines.append(f"| {case} | {1e3 * base:.0f} ({1e6 * base / s['steps']:.0f}) | {cells[0]} | {cells[1]} | "
+                     f"{speed_cell(times[NEW], times[OLD])} |")
+    blocks = {"side-by-side": "\n".join(lines)}
+    if "models" in sections:
+        times = sections["models"]["times_s"]
+        rows = []
+        for model in (name.removeprefix("old ") for name in times if name.startswith("old ")):
+            old_t, new_t = times[f"old {model}"], times[f"new {model}"]
+            rows.append(f"| {model} | {statistics.median(old_t):.3f} | {statistics.median(new_t):.3f} | "
+                        f"{speed_cell(new_t, old_t)} |")
+        blocks["models"] = "\n".join([head + " 1 epoch on 5,000 × 784, batch 128, 2 threads.", "",
+                                      "| model | old s (median) | new s (median) | new ÷ old |", "|---|---|---|---|",
+                                      *rows])
+    return blocks
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("old_checkout")
@@ -69,23 +122,24 @@ def main():
     X_big = np.random.RandomState(0).uniform(size=(10_000, 784)).astype(np.float32)
     y_big = np.arange(5000) % 10
     kw = dict(max_iter=1, batch_size=128, random_state=0, device="cpu")
-    sections = {
-        "small: digits 64-128-64, batch 64, 10 epochs, 1 thread": (1, {
-            "hand loop, fused Adam": lambda: hand_loop(X_digits, 128, 10, 64, fused=True),
-            "old skae DAE": lambda: dae(old, X_digits, 128, 10, 64),
-            "new skae DAE": lambda: dae(skae, X_digits, 128, 10, 64),
+    small_steps, big_steps = 10 * int(np.ceil(len(X_digits) / 64)), int(np.ceil(len(X_big) / 128))
+    sections = {  # name: (torch threads, steps of the hand loop, cases)
+        "small": (1, small_steps, {
+            HAND: lambda: hand_loop(X_digits, 128, 10, 64, fused=True),
+            OLD: lambda: dae(old, X_digits, 128, 10, 64),
+            NEW: lambda: dae(skae, X_digits, 128, 10, 64),
         }),
-        "small, 25% masking: digits 64-128-64, batch 64, 10 epochs, 1 thread": (1, {
-            "hand loop, fused Adam, 25% masking": lambda: hand_loop(X_digits, 128, 10, 64, fused=True, rate=0.25),
-            "old skae DAE": lambda: dae(old, X_digits, 128, 10, 64, 0.25),
-            "new skae DAE": lambda: dae(skae, X_digits, 128, 10, 64, 0.25),
+        "small-masking": (1, small_steps, {
+            f"{HAND}, 25% masking": lambda: hand_loop(X_digits, 128, 10, 64, fused=True, rate=0.25),
+            OLD: lambda: dae(old, X_digits, 128, 10, 64, 0.25),
+            NEW: lambda: dae(skae, X_digits, 128, 10, 64, 0.25),
         }),
-        "big: 10,000 x 784-256, batch 128, 25% masking, 1 epoch, 2 threads": (2, {
-            "hand loop, fused Adam, 25% masking": lambda: hand_loop(X_big, 256, 1, 128, fused=True, rate=0.25),
-            "old skae DAE": lambda: dae(old, X_big, 256, 1, 128, 0.25),
-            "new skae DAE": lambda: dae(skae, X_big, 256, 1, 128, 0.25),
+        "big-masking": (2, big_steps, {
+            f"{HAND}, 25% masking": lambda: hand_loop(X_big, 256, 1, 128, fused=True, rate=0.25),
+            OLD: lambda: dae(old, X_big, 256, 1, 128, 0.25),
+            NEW: lambda: dae(skae, X_big, 256, 1, 128, 0.25),
         }),
-        "every model: 1 epoch on 5,000 x 784, 2 threads": (2, {
+        "models": (2, None, {
             f"{who} {name}": make(pkg)
             for who, pkg in (("old", old), ("new", skae))
             for name, make in {
@@ -99,20 +153,19 @@ def main():
         }),
     }
     dae(skae, X_digits[:256], 16, 1, 32), dae(old, X_digits[:256], 16, 1, 32)  # warm-up
-    result = {"meta": {"old": args.old_checkout, "torch": torch.__version__, "rounds": args.rounds,
-                       "time": time.strftime("%Y-%m-%dT%H:%M:%S")}}
-    for title, (threads, cases) in sections.items():
+    rounds_two = max(3, args.rounds // 2)
+    result = {"meta": machine(old=args.old_checkout, old_commit=old_commit(args.old_checkout), rounds=args.rounds,
+                              rounds_two_threads=rounds_two),
+              "sections": []}
+    for name, (threads, steps, cases) in sections.items():
         torch.set_num_threads(threads)
-        times = interleaved(cases, args.rounds if threads == 1 else max(3, args.rounds // 2))
-        base = statistics.median(times[next(iter(cases))])
-        print(f"\n### {title}\n\n| contender | median s | × first row |\n|---|---|---|")
-        for name, ts in times.items():
-            print(f"| {name} | {statistics.median(ts):.3f} | {statistics.median(ts) / base:.2f} |")
-        result[title] = {name: {"median_s": statistics.median(ts), "times_s": ts} for name, ts in times.items()}
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
-    print(f"\nwrote {args.out}")
+        times = interleaved(cases, args.rounds if threads == 1 else rounds_two)
+        result["sections"].append({"name": name, "threads": threads, "steps": steps, "times_s": times})
+        print(f"\n### {name}: " + ", ".join(f"{k} {statistics.median(ts):.3f} s" for k, ts in times.items()),
+              flush=True)
+    blocks = tables(result)
+    print("\n" + "\n\n".join(blocks.values()))
+    write_json(args.out, result)
 
 
 if __name__ == "__main__":

@@ -134,7 +134,8 @@ def tables(result):
                                          higher_is_better=False)
                 cell = change.format(digits=3)
                 verdicts.setdefault(r["imputer"], []).append(change.verdict)
-            score = "–" if r["score"] is None or r["score"] != r["score"] else f"{r['score']:.3f} ± {r['score_std']:.3f}"
+            missing_score = r["score"] is None or r["score"] != r["score"]  # a table without a target
+            score = "–" if missing_score else f"{r['score']:.3f} ± {r['score_std']:.3f}"
             lines.append(f"| {r['mask']} | {r['imputer']} | {r['rmse']:.3f} ± {r['rmse_std']:.3f} | {cell} | {score} | "
                          f"{r['fit_seconds']:.2f} |")
         blocks[SLUGS.get(name, name)] = "\n".join(lines)
@@ -176,7 +177,8 @@ def main():
                     rmse = float(np.sqrt(((filled - X)[missing] ** 2).mean()))
                     score = np.nan if task is None else downstream(
                         imputers(seed, args.quick)[imp_name], X_missing, y, task, seed)
-                    results.setdefault(imp_name, []).append((rmse, score, seconds, coverage(imputer, filled, X, missing)))
+                    covered = coverage(imputer, filled, X, missing)
+                    results.setdefault(imp_name, []).append((rmse, score, seconds, covered))
             for imp_name, values in results.items():
                 v = np.array([x[:3] for x in values])
                 mean, std = v.mean(0), v.std(0)

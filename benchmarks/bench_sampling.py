@@ -1,6 +1,6 @@
 """The DAE as a score estimator and a sampler, against scikit-learn's density models and skae's VAE.
 
-Two tables, each over ``--seeds`` seeds (mean ± sd):
+Two parts (``--tables score,samples``), each over ``--seeds`` seeds (mean ± sd):
 
 1. **Score.** Isotropic Gaussian mixtures whose σ-smoothed score is known in
    closed form (:func:`skae.datasets.gaussian_mixture_score`): a ring of 8
@@ -28,8 +28,15 @@ Two tables, each over ``--seeds`` seeds (mean ± sd):
    at σ = 0.4, 0.2 and 0.1 (Song & Ermon, 2019): 300 steps at 0.4, then a tail
    of 10, 30, 100 or 300 steps (tuned) at each smaller σ, denoised at the end.
 
-Usage:  python benchmarks/bench_sampling.py [--seeds 3] [--quick] [--tables score,samples]
-Writes benchmarks/results/bench_sampling.json.
+Comparisons between methods are differences paired by seed with a 95% t interval
+(``_stats.paired_interval``); ``tables(result)`` renders every table from the JSON alone,
+for ``benchmarks/report.py`` and for this script's own printout.
+
+Usage:  python benchmarks/bench_sampling.py [--seeds 3] [--quick] [--tables score,samples] [--sets ...]
+A full run (both parts, every set; about 35 min on 2 busy cores) writes
+benchmarks/results/bench_sampling.json, the file the docs' ``sampling/...`` blocks come
+from; a partial run writes benchmarks/results/bench_sampling_<parts>.json unless ``--out``
+says otherwise, so it never replaces the full run's file.
 """
 
 import argparse
@@ -50,11 +57,14 @@ from sklearn.neural_network import BernoulliRBM
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _report import machine, write_json  # noqa: E402  (a sibling script, not a package)
+from _stats import paired_interval  # noqa: E402
 
 from skae import VAE, DenoisingAutoencoder, GaussianNoise, MaskingNoise, SaltAndPepperNoise  # noqa: E402
 from skae.datasets import gaussian_mixture_score, load_digits_unit, make_gaussian_mixture  # noqa: E402
 
 SIGMAS_SCORE = (0.1, 0.25, 0.5)
+TABLES = ("score", "samples")
+SETS = ("moons", "ring", "binarized digits")
 
 
 # ---------------------------------------------------------------------- metrics
@@ -122,14 +132,7 @@ def score_table(seeds, quick):
                 rows.append({"dim": dim, "sigma": sigma, "method": name, "errors": errs,
                              "mean": float(np.mean(errs)), "sd": float(np.std(errs))})
                 print(f"  {dim}-D σ={sigma} {name}: {np.mean(errs):.3f} ± {np.std(errs):.3f}", flush=True)
-    print("\n### Relative error of the estimated score of the σ-smoothed mixture (mean ± sd over seeds)\n")
-    print("| data | σ | DAE | KDE, bandwidth σ | KDE, CV bandwidth smoothed by σ |")
-    print("|---|---|---|---|---|")
-    for dim in (2, 10):
-        for sigma in SIGMAS_SCORE:
-            cells = [r for r in rows if r["dim"] == dim and r["sigma"] == sigma]
-            name = "ring of 8, 2-D" if dim == 2 else "4 modes, 10-D"
-            print(f"| {name} | {sigma} | " + " | ".join(f"{r['mean']:.3f} ± {r['sd']:.3f}" for r in cells) + " |")
+    print("\n" + tables({"score": rows})["score"], flush=True)
     return rows
 
 
@@ -270,43 +273,154 @@ def samples_table(sets, seeds, quick):
                 except FloatingPointError:  # reported as a failure, not left out
                     p = r = distance = float("nan")
                 rows.append({"set": set_name, "seed": seed, "method": name, "setting": setting, "radius": radius,
-                             "energy_distance": distance, "precision": p, "recall": r})
+                             "binary": binary, "energy_distance": distance, "precision": p, "recall": r})
             print(f"  {set_name} seed {seed}: {time.perf_counter() - start:.0f} s", flush=True)
-    print("\n### Samples against held-out rows (mean ± sd over seeds; setting: the choice on the tuning rows)\n")
-    print("| data | method | settings chosen | energy distance | precision | recall |")
-    print("|---|---|---|---|---|---|")
-    for set_name in sets:
-        methods = dict.fromkeys(r["method"] for r in rows if r["set"] == set_name)
-        for method in methods:
-            cell = [r for r in rows if r["set"] == set_name and r["method"] == method]
-
-            def stat(key, cell=cell):
-                v = [r[key] for r in cell]
-                return f"{np.mean(v):.3f} ± {np.std(v):.3f}"
-
-            chosen = ", ".join(dict.fromkeys(r["setting"] for r in cell))
-            print(f"| {set_name} (r={cell[0]['radius']:.2f}) | {method} | {chosen} | {stat('energy_distance')} | "
-                  f"{stat('precision')} | {stat('recall')} |")
+    blocks = tables({"samples": rows})
+    print("\n" + blocks["samples"] + "\n\n" + blocks["samples-paired"], flush=True)
     return rows
+
+
+# ------------------------------------------------------------------------- report
+SCORE_METHODS = ("DAE log_density_gradient", "KDE, bandwidth σ", "KDE, CV bandwidth smoothed by σ")
+ANNEALED = "DAE annealed Langevin (σ 0.4, 0.2, 0.1), denoise_last"
+GOAL = (0.8, 0.9)  # the issue's 2-D goal: precision and recall at r = 0.1
+COMPARISONS = (  # (method, reference) pairs the docs discuss, on every set that has both
+    ("DAE Langevin, denoise_last", "DAE chain"),
+    (ANNEALED, "DAE Langevin, denoise_last"),
+    (ANNEALED, "VAE.sample"),
+    (ANNEALED, "GaussianMixture(2)"),
+    (ANNEALED, "GaussianMixture(BIC)"),
+    (ANNEALED, "KernelDensity(CV)"),
+    ("DAE chain", "VAE.sample"),
+    ("DAE chain", "GaussianMixture(BIC)"),
+    ("DAE chain", "BernoulliRBM Gibbs"),
+)
+
+
+def _spread(values, digits=3):
+    return f"{np.mean(values):.{digits}f} ± {np.std(values):.{digits}f}"
+
+
+def _score_block(rows):
+    lines = ["| data | σ | DAE | KDE, bandwidth σ | KDE, CV bandwidth smoothed by σ | DAE minus KDE, bandwidth σ | "
+             "DAE minus KDE, CV bandwidth |", "|---|---|---|---|---|---|---|"]
+    for dim in dict.fromkeys(r["dim"] for r in rows):
+        for sigma in dict.fromkeys(r["sigma"] for r in rows if r["dim"] == dim):
+            cell = {r["method"]: r["errors"] for r in rows if r["dim"] == dim and r["sigma"] == sigma}
+            changes = [paired_interval(cell[SCORE_METHODS[0]], cell[m], higher_is_better=False).format(digits=3)
+                       for m in SCORE_METHODS[1:]]
+            name = "ring of 8, 2-D" if dim == 2 else f"4 modes, {dim}-D"
+            lines.append(f"| {name} | {sigma:g} | " + " | ".join(_spread(cell[m]) for m in SCORE_METHODS)
+                         + " | " + " | ".join(changes) + " |")
+    return "\n".join(lines)
+
+
+def _by_set(rows):
+    """``{set: {method: [row per seed, by seed]}}`` in the order the rows were written."""
+    out = {}
+    for r in rows:
+        out.setdefault(r["set"], {}).setdefault(r["method"], []).append(r)
+    for methods in out.values():
+        for cell in methods.values():
+            cell.sort(key=lambda r: r["seed"])
+    return out
+
+
+def _samples_block(rows):
+    lines = ["| data | method | settings chosen | energy distance | precision | recall | "
+             f"seeds with precision ≥ {GOAL[0]} and recall ≥ {GOAL[1]} (2-D goal) |", "|---|---|---|---|---|---|---|"]
+    for set_name, methods in _by_set(rows).items():
+        for method, cell in methods.items():
+            binary = cell[0].get("binary", set_name == "binarized digits")
+            if binary and method.endswith("denoise_last"):  # probabilities, not samples: not comparable
+                continue
+            goal = "–" if binary else \
+                f"{sum(r['precision'] >= GOAL[0] and r['recall'] >= GOAL[1] for r in cell)}/{len(cell)}"
+            chosen = ", ".join(dict.fromkeys(str(r["setting"]) for r in cell))
+            lines.append(f"| {set_name} (r={cell[0]['radius']:.2f}) | {method} | {chosen} | "
+                         + " | ".join(_spread([r[k] for r in cell]) for k in ("energy_distance", "precision", "recall"))
+                         + f" | {goal} |")
+    return "\n".join(lines)
+
+
+def _paired_block(rows):
+    lines = ["| data | method | minus | energy distance (lower is better) | precision | recall |",
+             "|---|---|---|---|---|---|"]
+    for set_name, methods in _by_set(rows).items():
+        for method, reference in COMPARISONS:
+            if method not in methods or reference not in methods:
+                continue
+            a, b = methods[method], methods[reference]
+            if [r["seed"] for r in a] != [r["seed"] for r in b]:
+                raise ValueError(f"{set_name}: {method} and {reference} were run on different seeds")
+            cells = []
+            for key in ("energy_distance", "precision", "recall"):
+                values, base = [r[key] for r in a], [r[key] for r in b]
+                if np.isnan(values + base).any():  # a chain diverged on some seed: no interval
+                    cells.append("– (a chain diverged)")
+                    continue
+                change = paired_interval(values, base, higher_is_better=key != "energy_distance")
+                cells.append(change.format(digits=3))
+            lines.append(f"| {set_name} | {method} | {reference} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def tables(result):
+    """Markdown blocks for ``benchmarks/report.py``, from the JSON alone.
+
+    Parameters
+    ----------
+    result : dict
+        What this script writes: ``"score"`` and/or ``"samples"``, lists of rows.
+
+    Returns
+    -------
+    dict of str to str
+        ``"score"``: relative error of each score estimate (mean ± sd over seeds) and the DAE's
+        error minus each KDE's, paired by seed (95% interval; lower is better).
+        ``"samples"``: energy distance, precision and recall of each sampler against held-out
+        rows, the settings chosen on the tuning rows, and how many seeds meet the 2-D goal
+        (``denoise_last`` rows of binary sets are left out: they hold probabilities, not samples).
+        ``"samples-paired"``: the differences the docs discuss, paired by seed.
+        Only the blocks whose part of the benchmark was run.
+    """
+    blocks = {}
+    if "score" in result:
+        blocks["score"] = _score_block(result["score"])
+    if "samples" in result:
+        blocks["samples"] = _samples_block(result["samples"])
+        blocks["samples-paired"] = _paired_block(result["samples"])
+    return blocks
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="small data, few epochs, 1 seed: a smoke run")
-    parser.add_argument("--tables", default="score,samples")
-    parser.add_argument("--sets", nargs="+", default=["moons", "ring", "binarized digits"])
+    parser.add_argument("--tables", default=",".join(TABLES), help="comma-separated parts to run: score, samples")
+    parser.add_argument("--sets", nargs="+", default=list(SETS))
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "bench_sampling.json"))
+    parser.add_argument("--out", default=None,
+                        help="the JSON to write; default results/bench_sampling.json for a full run, "
+                             "results/bench_sampling_<parts>.json for a partial one")
     args = parser.parse_args()
+    parts = args.tables.split(",")
+    unknown = set(parts) - set(TABLES)
+    if unknown:
+        parser.error(f"--tables: unknown {sorted(unknown)}; choose from {list(TABLES)}")
+    if args.out is None:
+        partial = [p for p in TABLES if p in parts] if set(parts) != set(TABLES) else []
+        if "samples" in parts and list(args.sets) != list(SETS):
+            partial.append("-".join(s.replace(" ", "-") for s in args.sets))
+        name = "_".join(["bench_sampling", *partial]) + ".json"
+        args.out = os.path.join(os.path.dirname(__file__), "results", name)
     torch.set_num_threads(args.threads)
     seeds = 1 if args.quick else args.seeds
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    result = {"meta": machine(seeds=seeds, quick=args.quick, threads=args.threads)}
-    tables = args.tables.split(",")
-    if "score" in tables:
+    result = {"meta": machine(seeds=seeds, quick=args.quick, threads=args.threads, tables=parts, sets=args.sets)}
+    if "score" in parts:
         result["score"] = score_table(seeds, args.quick)
-    if "samples" in tables:
+    if "samples" in parts:
         result["samples"] = samples_table(args.sets, seeds, args.quick)
     write_json(args.out, result)
 

@@ -1,21 +1,25 @@
 """Two ideas for the small-data step, measured: ``torch.compile`` and sklearn's batch size.
 
 On digits (1797 x 64, a 64-128-64 DAE, cross-entropy, fused Adam, one torch
-thread) this prints two tables:
+thread) this prints three tables, which ``tables(result)`` renders from the
+JSON for ``benchmarks/report.py`` (blocks ``small/<name>`` in
+docs/performance.md). A comparison is the mean of the per-round time ratios of
+interleaved rounds with its 95% interval; "faster" or "slower" only when the
+interval excludes 1.
 
-1. ``torch.compile``: the fused hand loop as written, with the module compiled
+1. compile: the fused hand loop as written, with the module compiled
    (``torch.compile(model)``) and with the forward pass and loss compiled as
    one function. For each: the first epoch (which pays the compilation), the
    steady per-step time (median of interleaved rounds of ``--epochs`` epochs),
    and the number of steps after which compiling would have paid for itself
    (never, if the compiled step is not faster). Compilation is cold
    (inductor's on-disk cache off), as in a user's first fit.
-2. Batch size: per-epoch time of the fused hand loop, ``MLPRegressor`` and
+2. batch-size: per-epoch time of the fused hand loop, ``MLPRegressor`` and
    skae's ``DenoisingAutoencoder`` at batch 64 (skae's default) and at
    ``min(200, n_samples)`` (scikit-learn's ``batch_size="auto"``), interleaved.
-3. ``transform`` of all of digits against calling the trained encoder directly
-   (under ``torch.inference_mode``), and the part of it that is scikit-learn's
-   input validation (``validate_data``).
+3. transform: ``transform`` of all of digits against calling the trained
+   encoder directly (under ``torch.inference_mode``), and the part of it that
+   is scikit-learn's input validation (``validate_data``).
 
 Usage:  python benchmarks/bench_small.py [--rounds 5] [--epochs 10] [--quick]
 Writes benchmarks/results/bench_small.json.
@@ -36,9 +40,26 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _report import machine, write_json
-from bench_training import _mlp_ae, hand_loop, interleaved, mlp_regressor, skae_dae
+from bench_training import (
+    FUSED,
+    GOAL,
+    _mlp_ae,
+    count,
+    hand_loop,
+    interleaved,
+    interval_text,
+    mean_interval,
+    mlp_regressor,
+    ratios,
+    skae_dae,
+    speed_cell,
+)
 
 from skae.datasets import load_digits_unit
+
+MLP, SKAE = "sklearn MLPRegressor", "skae DAE"
+ENCODER, TRANSFORM, VALIDATE = "encoder(X) directly", "skae transform(X)", "validate_data(X) alone"
+CALLS = 20  # calls of each transform contender per round
 
 
 def compiled_trainer(X, hidden, how, seed=0):
@@ -69,7 +90,7 @@ def compiled_trainer(X, hidden, how, seed=0):
 
 def compile_table(X, rounds, epochs, batch=64):
     steps_per_epoch = int(np.ceil(len(X) / batch))
-    names = {"hand loop, fused Adam": None, "torch.compile(module)": "module", "torch.compile(forward + loss)": "step"}
+    names = {FUSED: None, "torch.compile(module)": "module", "torch.compile(forward + loss)": "step"}
     trainers, first = {}, {}
     for name, how in names.items():
         start = time.perf_counter()
@@ -77,7 +98,7 @@ def compile_table(X, rounds, epochs, batch=64):
         trainers[name](batch)  # compiles on the first batch, and again for the last, shorter one
         first[name] = time.perf_counter() - start
     times = interleaved(list(names), lambda name: [trainers[name](batch) for _ in range(epochs)], rounds)
-    base_step = statistics.median(times["hand loop, fused Adam"]) / (epochs * steps_per_epoch)
+    base_step = statistics.median(times[FUSED]) / (epochs * steps_per_epoch)
     rows = []
     for name, how in names.items():
         step = statistics.median(times[name]) / (epochs * steps_per_epoch)
@@ -87,32 +108,23 @@ def compile_table(X, rounds, epochs, batch=64):
                      "ratio": step / base_step, "compile_s": compile_s,
                      "break_even_steps": compile_s / saving if saving > 0 and how else None,
                      "times_s": times[name]})
-    print(f"\n### torch.compile on digits 64-128-64, batch {batch}, 1 thread ({rounds} rounds of {epochs} epochs)\n")
-    print("| contender | first epoch s | µs/step (median) | × fused hand loop | break-even steps |")
-    print("|---|---|---|---|---|")
-    for r in rows:
-        even = "—" if r["contender"] == "hand loop, fused Adam" else (
-            "never" if r["break_even_steps"] is None else f"{r['break_even_steps']:,.0f}")
-        print(f"| {r['contender']} | {r['first_epoch_s']:.2f} | {r['us_per_step']:.0f} | {r['ratio']:.2f} | {even} |")
     return rows
 
 
 def batch_table(X, rounds, epochs):
     auto = min(200, len(X))
-    runs = {}
+    runs, rows = {}, []
     for batch in (64, auto):
-        runs[f"hand loop, fused Adam, batch {batch}"] = lambda b=batch: hand_loop(X, 128, epochs, b, fused=True)
-        runs[f"sklearn MLPRegressor, batch {batch}"] = lambda b=batch: mlp_regressor(X, 128, epochs, b)
-        runs[f"skae DAE, batch {batch}"] = lambda b=batch: skae_dae(X, 128, epochs, b)
+        runs[f"{FUSED}, batch {batch}"] = lambda b=batch: hand_loop(X, 128, epochs, b, fused=True)
+        runs[f"{MLP}, batch {batch}"] = lambda b=batch: mlp_regressor(X, 128, epochs, b)
+        runs[f"{SKAE}, batch {batch}"] = lambda b=batch: skae_dae(X, 128, epochs, b)
     times = interleaved(list(runs), lambda name: runs[name](), rounds)
-    base = statistics.median(times["hand loop, fused Adam, batch 64"])
-    rows = [{"contender": name, "ms_per_epoch": 1e3 * statistics.median(ts) / epochs,
-             "ratio": statistics.median(ts) / base, "times_s": ts} for name, ts in times.items()]
-    print(f"\n### Batch size on digits 64-128-64, 1 thread, {epochs} epochs ({rounds} rounds)\n")
-    print("| contender | ms/epoch (median) | × fused hand loop at batch 64 |")
-    print("|---|---|---|")
-    for r in rows:
-        print(f"| {r['contender']} | {r['ms_per_epoch']:.1f} | {r['ratio']:.2f} |")
+    base = statistics.median(times[f"{FUSED}, batch 64"])
+    for name, ts in times.items():
+        method, batch = name.rsplit(", batch ", 1)
+        rows.append({"contender": name, "method": method, "batch_size": int(batch),
+                     "ms_per_epoch": 1e3 * statistics.median(ts) / epochs, "ratio": statistics.median(ts) / base,
+                     "times_s": ts})
     return rows
 
 
@@ -124,18 +136,82 @@ def transform_table(X, rounds):
         with torch.inference_mode():
             return encoder(torch.from_numpy(X)).numpy()
 
-    runs = {"encoder(X) directly": direct, "skae transform(X)": lambda: dae.transform(X),
-            "validate_data(X) alone": lambda: dae._validate_X(X, reset=False)}
-    times = interleaved(list(runs), lambda name: [runs[name]() for _ in range(20)], 10 * rounds)
-    base = statistics.median(times["encoder(X) directly"])
-    rows = [{"contender": name, "us_per_call": 1e6 * statistics.median(ts) / 20,
+    runs = {ENCODER: direct, TRANSFORM: lambda: dae.transform(X),
+            VALIDATE: lambda: dae._validate_X(X, reset=False)}
+    times = interleaved(list(runs), lambda name: [runs[name]() for _ in range(CALLS)], 10 * rounds)
+    base = statistics.median(times[ENCODER])
+    return [{"contender": name, "us_per_call": 1e6 * statistics.median(ts) / CALLS,
              "throughput_ratio": base / statistics.median(ts), "times_s": ts} for name, ts in times.items()]
-    print(f"\n### transform on digits ({len(X)} x 64 -> 128), 1 thread ({10 * rounds} rounds of 20 calls)\n")
-    print("| contender | µs per call (median) | throughput × encoder(X) |")
-    print("|---|---|---|")
+
+
+# ------------------------------------------------------------------- tables
+def _compile(result, meta):
+    rows = result["compile"]
+    base = next(r for r in rows if r["contender"] == FUSED)
+    lines = [f"digits {meta['n_samples']} × 64, 64-128-64, batch {meta['batch_size']}, one torch thread; "
+             f"{meta['rounds']} interleaved rounds of {count(meta['epochs'], 'epoch')}. "
+             "The first epoch pays a cold compile (inductor's on-disk cache off), as in a user's first fit; "
+             "break-even: the steps after which compiling would have paid for itself.", "",
+             "| contender | first epoch s | µs/step (median) | × fused hand loop (medians) "
+             "| ÷ fused hand loop: per-round mean, 95% interval | break-even steps |",
+             "|---|---|---|---|---|---|"]
     for r in rows:
-        print(f"| {r['contender']} | {r['us_per_call']:.0f} | {r['throughput_ratio']:.2f} |")
-    return rows
+        own = r is base
+        even = "—" if own else ("never" if r["break_even_steps"] is None else f"{r['break_even_steps']:,.0f}")
+        paired = "—" if own else speed_cell(r["times_s"], base["times_s"])
+        lines.append(f"| {r['contender']} | {r['first_epoch_s']:.2f} | {r['us_per_step']:.0f} | {r['ratio']:.2f} | "
+                     f"{paired} | {even} |")
+    return "\n".join(lines)
+
+
+def _batch_size(result, meta):
+    rows = {(r["method"], r["batch_size"]): r for r in result["batch_size"]}
+    auto = max(b for _, b in rows)
+    lines = [f"digits {meta['n_samples']} × 64, 64-128-64, one torch thread, {count(meta['epochs'], 'epoch')} "
+             f"a fit, {meta['rounds']} interleaved rounds; batch 64 is skae's "
+             f"default, {auto} = min(200, n_samples) scikit-learn's `batch_size=\"auto\"`.", "",
+             "| contender | ms/epoch (median) | × fused hand loop at batch 64 (medians) "
+             "| ÷ fused hand loop at the same batch: per-round mean, 95% interval "
+             "| ÷ MLPRegressor at the same batch: per-round mean, 95% interval |",
+             "|---|---|---|---|---|"]
+    for (method, batch), r in rows.items():
+        hand = "—" if method == FUSED else speed_cell(r["times_s"], rows[FUSED, batch]["times_s"])
+        mlp = "—" if method == MLP else speed_cell(r["times_s"], rows[MLP, batch]["times_s"])
+        lines.append(f"| {r['contender']} | {r['ms_per_epoch']:.1f} | {r['ratio']:.2f} | {hand} | {mlp} |")
+    lines += ["", f"- {SKAE}, batch {auto} ÷ batch 64 (time of a fit): "
+                  f"{speed_cell(rows[SKAE, auto]['times_s'], rows[SKAE, 64]['times_s'])}.",
+              f"- {SKAE}, batch {auto} ÷ {MLP}, batch 64: "
+              f"{speed_cell(rows[SKAE, auto]['times_s'], rows[MLP, 64]['times_s'])}."]
+    return "\n".join(lines)
+
+
+def _transform(result, meta):
+    rows = {r["contender"]: r for r in result["transform"]}
+    times = {name: np.asarray(r["times_s"]) * 1e6 / CALLS for name, r in rows.items()}  # µs per call, per round
+    lines = [f"All of digits ({meta['n_samples']} × 64 → 128), one torch thread, "
+             f"{len(times[ENCODER])} interleaved rounds of {CALLS} calls.", "",
+             "| contender | µs per call (median) | throughput × encoder(X) (medians) "
+             "| ÷ encoder(X): per-round mean, 95% interval |", "|---|---|---|---|"]
+    for name, r in rows.items():
+        paired = "—" if name == ENCODER else speed_cell(r["times_s"], rows[ENCODER]["times_s"])
+        lines.append(f"| {name} | {r['us_per_call']:.0f} | {r['throughput_ratio']:.2f} | {paired} |")
+    goal = mean_interval(ratios(rows[ENCODER]["times_s"], rows[TRANSFORM]["times_s"]), 0.95, higher_is_better=True)
+    gap = mean_interval(times[TRANSFORM] - times[ENCODER], 0.0)
+    lines += ["", f"- Throughput of `transform` ÷ the encoder's (goal ≥ 0.95): {interval_text(goal)}, "
+                  f"{GOAL.get(goal.verdict, goal.verdict)}.",
+              f"- `transform` − encoder(X): {interval_text(gap, digits=0)} µs per call; "
+              f"`validate_data` alone: {interval_text(mean_interval(times[VALIDATE], 0.0), digits=0)} µs "
+              "(per-round means, 95% intervals)."]
+    return "\n".join(lines)
+
+
+BLOCKS = {"compile": ("compile", _compile), "batch-size": ("batch_size", _batch_size),
+          "transform": ("transform", _transform)}  # block name: (the JSON's key, its renderer)
+
+
+def tables(result):
+    """Markdown blocks for ``benchmarks/report.py``: one per section that ran."""
+    return {name: render(result, result["meta"]) for name, (key, render) in BLOCKS.items() if key in result}
 
 
 def main():
@@ -151,9 +227,16 @@ def main():
     if args.quick:
         X = X[:300]
     hand_loop(X, 128, 1, 64, fused=True)  # warm-up
-    result = {"compile": compile_table(X, rounds, epochs), "batch_size": batch_table(X, rounds, epochs),
-              "transform": transform_table(X, rounds)}
-    write_json(args.out, {"meta": machine(rounds=rounds, epochs=epochs, torch_threads=1, quick=args.quick), **result})
+    result = {"meta": machine(rounds=rounds, epochs=epochs, torch_threads=1, quick=args.quick, n_samples=len(X),
+                              batch_size=64)}
+    sections = {"compile": lambda: compile_table(X, rounds, epochs),
+                "batch-size": lambda: batch_table(X, rounds, epochs),
+                "transform": lambda: transform_table(X, rounds)}
+    for name, run in sections.items():
+        key, render = BLOCKS[name]
+        result[key] = run()
+        print(f"\n### {name}\n\n{render(result, result['meta'])}", flush=True)
+    write_json(args.out, result)
 
 
 if __name__ == "__main__":

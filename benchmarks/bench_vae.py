@@ -7,9 +7,10 @@ hidden layers, over several seeds. Reported on the clean test set, in nats
 the importance-weighted bound with K=5 for the IWAE rows, as Im et al.'s
 Table 1 reports them) and the negative importance-sampled log-likelihood
 (K=1000). A baseline row gives independent Bernoulli pixels (per-pixel
-training means). "Did noise help" compares the best noise level with none,
+training means). "Did noise help" compares each noise level with none,
 paired by seed, with a 95% t confidence interval of the paired difference;
-a change whose interval covers 0 is inside the noise.
+a change whose interval covers 0 is inside the noise ("level"). Models are
+compared the same way without noise (K=5 against K=1, IWAE against VAE).
 
 Data (``--data``):
 - ``digits``: sklearn digits, pixels > 0.5 -> 1 (binarized, 64-d), a fixed
@@ -18,8 +19,16 @@ Data (``--data``):
   ``skae.datasets.make_rectangles`` (784-d binary), ``--n-train`` training
   rows and a quarter as many test rows, drawn from separate seeds.
 
+Without ``--data`` the run does both: digits with the options given, then rectangles with
+the settings of ``RECTANGLES`` (10,000 training rows, 30 epochs, 3 seeds, one architecture,
+VAE K=1 and IWAE K=5, noise 0 and 5%, 200 importance samples). ``tables(result)`` renders
+every table from the JSON alone, for ``benchmarks/report.py`` and for this script's printout;
+comparisons are differences paired by seed with a 95% t interval (``_stats.paired_interval``).
+
 Usage:  python benchmarks/bench_vae.py [--seeds 5] [--quick] [--data rectangles --n-train 20000]
-Writes benchmarks/results/bench_vae.json.
+Writes benchmarks/results/bench_vae.json (the default run: about 40 min for digits and
+10-15 min for rectangles on 2 CPU cores, torch on one thread), the file the docs'
+``vae/...`` blocks come from; with ``--data``, benchmarks/results/bench_vae_<data>.json.
 """
 
 import argparse
@@ -60,10 +69,156 @@ def bernoulli_baseline(X_tr, X_te):
     return float(-(X_te * np.log(p) + (1 - X_te) * np.log(1 - p)).sum(axis=1).mean())
 
 
+RECTANGLES = {  # the default run's second experiment: 784-d binary images, a smaller grid
+    "data": "rectangles", "n_train": 10000, "max_iter": 30, "seeds": 3, "architectures": ["1 hidden layer (200)"],
+    "models": ["VAE / DVAE, K=1", "IWAE / DIWAE, K=5"], "noise": [0.0, 0.05], "importance_samples": 200,
+}
+MODEL_PAIRS = (  # (model, reference) compared without noise, paired by seed
+    ("VAE / DVAE, K=5", "VAE / DVAE, K=1"),
+    ("IWAE / DIWAE, K=5", "VAE / DVAE, K=5"),
+    ("IWAE / DIWAE, K=5", "VAE / DVAE, K=1"),
+)
+METRICS = {"neg_bound": "−bound", "nll": "NLL"}
+
+
+def experiment(settings):
+    """Fit every (architecture, model, noise level) of ``settings`` on every seed.
+
+    Parameters
+    ----------
+    settings : dict
+        ``data``, ``n_train``, ``n_components``, ``architectures``, ``models``, ``noise`` (with 0),
+        ``max_iter``, ``importance_samples`` and ``seeds``.
+
+    Returns
+    -------
+    dict
+        ``settings`` (with the rows actually used), ``bernoulli_baseline_nll`` and ``rows``: one per
+        cell, with per-seed ``neg_bound``, ``nll`` and ``fit_seconds``, and for noisy cells
+        ``change_vs_no_noise``, ``{metric: [low, mean, high]}`` of the paired 95% interval.
+    """
+    X_tr, X_te = data(settings["data"], settings["n_train"])
+    settings = {**settings, "n_train": len(X_tr), "n_test": len(X_te)}
+    rows = []
+    for arch_name in settings["architectures"]:
+        for model_name in settings["models"]:
+            kw = MODELS[model_name]
+            for noise in settings["noise"]:
+                bounds, nlls, secs = [], [], []
+                for seed in range(settings["seeds"]):
+                    est = DVAE(n_components=settings["n_components"], hidden_layer_sizes=ARCHS[arch_name],
+                               corruption=SaltAndPepperNoise(noise), max_iter=settings["max_iter"], random_state=seed,
+                               **kw)
+                    start = time.perf_counter()
+                    est.fit(X_tr)
+                    secs.append(time.perf_counter() - start)
+                    if kw["objective"] == "iwae":  # the bound it was trained on: IW with K draws
+                        bounds.append(float(-est.log_likelihood(X_te, n_samples=kw["n_samples"]).mean()))
+                    else:
+                        bounds.append(float(-est.score(X_te)))
+                    nlls.append(float(-est.log_likelihood(X_te, n_samples=settings["importance_samples"]).mean()))
+                rows.append({"architecture": arch_name, "model": model_name, "noise": noise,
+                             "neg_bound": bounds, "nll": nlls, "fit_seconds": secs})
+                print(f"{settings['data']:<10} {arch_name:<28} {model_name:<18} noise {noise:4.0%}: "
+                      f"-bound {np.mean(bounds):6.2f} ± {np.std(bounds):4.2f}   NLL {np.mean(nlls):6.2f} ± "
+                      f"{np.std(nlls):4.2f}   ({np.mean(secs):.1f} s/fit)", flush=True)
+    for r in rows:
+        if r["noise"]:
+            none = _cell(rows, r["architecture"], r["model"], 0.0)
+            r["change_vs_no_noise"] = {m: list(paired_interval(r[m], none[m], higher_is_better=False)[:3])
+                                       for m in METRICS}
+    return {"settings": settings, "bernoulli_baseline_nll": bernoulli_baseline(X_tr, X_te), "rows": rows}
+
+
+# ------------------------------------------------------------------------- report
+def _cell(rows, architecture, model, noise):
+    return next(r for r in rows if r["architecture"] == architecture and r["model"] == model and r["noise"] == noise)
+
+
+def _spread(values):
+    return f"{np.mean(values):.2f} ± {np.std(values):.2f}"
+
+
+def _change(cell, reference, metric):
+    """``cell`` minus ``reference`` in ``metric``, paired by seed: the 95% interval, formatted (lower is better)."""
+    return paired_interval(cell[metric], reference[metric], higher_is_better=False).format(digits=2)
+
+
+def _section_blocks(name, section):
+    """The blocks of one experiment (one data set): ``name-bound``, ``-nll``, ``-change``, ``-models``, ``name``."""
+    rows, settings = section["rows"], section["settings"]
+    archs = list(dict.fromkeys(r["architecture"] for r in rows))
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    noise = list(dict.fromkeys(r["noise"] for r in rows))
+    baseline = (f"Independent Bernoulli pixels (the training set's per-pixel means): NLL = "
+                f"{section['bernoulli_baseline_nll']:.2f} nats.")
+    blocks = {}
+    for metric, key in (("neg_bound", "bound"), ("nll", "nll")):
+        lines = [baseline, ""] if metric == "nll" else []
+        lines += ["| architecture | model | " + " | ".join(f"{n:.0%} noise" for n in noise) + " |",
+                  "|---|---|" + "---|" * len(noise)]
+        lines += [f"| {a} | {m} | " + " | ".join(_spread(_cell(rows, a, m, n)[metric]) for n in noise) + " |"
+                  for a in archs for m in models]
+        blocks[f"{name}-{key}"] = "\n".join(lines)
+    lines = ["| architecture | model | metric | " + " | ".join(f"{n:.0%}" for n in noise[1:]) + " |",
+             "|---|---|---|" + "---|" * (len(noise) - 1)]
+    lines += [f"| {a} | {m} | {METRICS[metric]} | "
+              + " | ".join(_change(_cell(rows, a, m, n), _cell(rows, a, m, 0.0), metric) for n in noise[1:]) + " |"
+              for a in archs for m in models for metric in METRICS]
+    blocks[f"{name}-change"] = "\n".join(lines)
+    lines = ["| architecture | model | minus | −bound (each row's own bound) | NLL |", "|---|---|---|---|---|"]
+    lines += [f"| {a} | {m} | {ref} | "
+              + " | ".join(_change(_cell(rows, a, m, 0.0), _cell(rows, a, ref, 0.0), metric) for metric in METRICS)
+              + " |" for a in archs for m, ref in MODEL_PAIRS if m in models and ref in models]
+    blocks[f"{name}-models"] = "\n".join(lines)
+    arch = len(archs) > 1
+    head = ["model", *(f"{METRICS[k]}, {n:.0%} noise" for k in METRICS for n in noise),
+            *(f"{METRICS[k]} change at {n:.0%} noise [95% CI]" for n in noise[1:] for k in METRICS)]
+    lines = [f"{baseline} {settings['n_train']:,} training and {settings['n_test']:,} test rows, "
+             f"{settings['max_iter']} epochs, {settings['seeds']} seed(s), NLL from {settings['importance_samples']} "
+             "importance samples.", "",
+             "| " + ("architecture | " if arch else "") + " | ".join(head) + " |", "|---" * (len(head) + arch) + "|"]
+    for a in archs:
+        for m in models:
+            cells = [_spread(_cell(rows, a, m, n)[k]) for k in METRICS for n in noise]
+            cells += [_change(_cell(rows, a, m, n), _cell(rows, a, m, 0.0), k) for n in noise[1:] for k in METRICS]
+            lines.append("| " + (f"{a} | " if arch else "") + f"{m} | " + " | ".join(cells) + " |")
+    blocks[name] = "\n".join(lines)
+    return blocks
+
+
+def tables(result):
+    """Markdown blocks for ``benchmarks/report.py``, from the JSON alone.
+
+    Parameters
+    ----------
+    result : dict
+        What this script writes: the main experiment at the top level (``settings``,
+        ``bernoulli_baseline_nll``, ``rows``) and any further ones under ``other_data``.
+
+    Returns
+    -------
+    dict of str to str
+        For each experiment, named by its data set (``digits``, ``rectangles``):
+        ``<data>-bound`` and ``<data>-nll`` (mean ± std over seeds, in nats; the NLL block
+        opens with the independent-pixels baseline), ``<data>-change`` (each noise level minus
+        none, paired by seed, 95% interval; "better" means the noise helped), ``<data>-models``
+        (one model minus another without noise, paired by seed) and ``<data>``, the compact
+        table: both metrics at every noise level and their changes.
+    """
+    sections = {result["settings"]["data"]: result, **result.get("other_data", {})}
+    blocks = {}
+    for name, section in sections.items():
+        blocks.update(_section_blocks(name, section))
+    return blocks
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--data", choices=["digits", "rectangles"], default="digits")
+    parser.add_argument("--data", choices=["digits", "rectangles"], default=None,
+                        help="run this data set alone (default: digits with these options, then rectangles "
+                             "with the settings of RECTANGLES)")
     parser.add_argument("--n-train", type=int, default=20000, help="training rows of --data rectangles")
     parser.add_argument("--n-components", type=int, default=16)
     parser.add_argument("--architectures", nargs="*", default=list(ARCHS), choices=list(ARCHS))
@@ -72,81 +227,37 @@ def main():
     parser.add_argument("--max-iter", type=int, default=100)
     parser.add_argument("--importance-samples", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--quick", action="store_true", help="2 epochs, 1 seed, 50 importance samples")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "bench_vae.json"))
+    parser.add_argument("--quick", action="store_true", help="2 epochs, 1 seed, 50 importance samples, 200 rows")
+    parser.add_argument("--out", default=None, help="the JSON to write; default results/bench_vae.json, or "
+                        "results/bench_vae_<data>.json with --data, so a single data set never replaces the full run")
     args = parser.parse_args()
+    if args.out is None:
+        name = f"bench_vae_{args.data}.json" if args.data else "bench_vae.json"
+        args.out = os.path.join(os.path.dirname(__file__), "results", name)
     torch.set_num_threads(args.threads)
-    if args.quick:
-        args.seeds, args.max_iter, args.importance_samples = 1, 2, 50
+    noise = sorted(set(args.noise))
+    if noise[0] != 0.0:
+        parser.error("--noise must include 0, the plain VAE / IWAE every level is compared with")
+    settings = {"data": args.data or "digits", "n_train": args.n_train, "n_components": args.n_components,
+                "architectures": args.architectures, "models": args.models, "noise": noise,
+                "max_iter": args.max_iter, "importance_samples": args.importance_samples, "seeds": args.seeds}
+    others = {} if args.data else {"rectangles": {**RECTANGLES, "n_components": args.n_components}}
+    quick = {"seeds": 1, "max_iter": 2, "importance_samples": 50, "n_train": 200} if args.quick else {}
 
-    X_tr, X_te = data(args.data, 200 if args.quick else args.n_train)
-    baseline = bernoulli_baseline(X_tr, X_te)
-    rows = []
-    start_all = time.perf_counter()
-    archs = {name: ARCHS[name] for name in args.architectures}
-    models = {name: MODELS[name] for name in args.models}
-    noise_levels = tuple(args.noise)
-    for arch_name, hidden in archs.items():
-        for model_name, kw in models.items():
-            for noise in noise_levels:
-                bounds, nlls, secs = [], [], []
-                for seed in range(args.seeds):
-                    est = DVAE(
-                        n_components=args.n_components, hidden_layer_sizes=hidden, corruption=SaltAndPepperNoise(noise),
-                        max_iter=args.max_iter, random_state=seed, **kw,
-                    )
-                    start = time.perf_counter()
-                    est.fit(X_tr)
-                    secs.append(time.perf_counter() - start)
-                    if kw["objective"] == "iwae":  # the bound it was trained on: IW with K draws
-                        bounds.append(-est.log_likelihood(X_te, n_samples=kw["n_samples"]).mean())
-                    else:
-                        bounds.append(-est.score(X_te))
-                    nlls.append(-est.log_likelihood(X_te, n_samples=args.importance_samples).mean())
-                rows.append({"architecture": arch_name, "model": model_name, "noise": noise,
-                             "neg_bound": bounds, "nll": nlls, "fit_seconds": secs})
-                print(f"{arch_name:<28} {model_name:<18} noise {noise:4.0%}: -bound {np.mean(bounds):6.2f} "
-                      f"± {np.std(bounds):4.2f}   NLL {np.mean(nlls):6.2f} ± {np.std(nlls):4.2f}   "
-                      f"({np.mean(secs):.1f} s/fit)", flush=True)
-
-    print(f"\n{args.data}, test set ({len(X_te)} rows); nats, lower is better; "
-          f"mean ± std over {args.seeds} seed(s); NLL from {args.importance_samples} importance samples. "
-          f"Total {time.perf_counter() - start_all:.0f} s.\n")
-    print(f"Independent Bernoulli pixels: NLL = {baseline:.2f}\n")
-    header = " | ".join(f"{n:.0%} noise" for n in noise_levels)
-    for metric, label in (("neg_bound", "test −bound (ELBO; IW bound K=5 for IWAE rows)"), ("nll", "test NLL (IS)")):
-        print(f"#### {label}\n")
-        print(f"| architecture | model | {header} |")
-        print("|---|---|" + "---|" * len(noise_levels))
-        for arch_name in archs:
-            for model_name in models:
-                cells = []
-                for noise in noise_levels:
-                    r = next(r for r in rows if r["architecture"] == arch_name
-                             and r["model"] == model_name and r["noise"] == noise)
-                    cells.append(f"{np.mean(r[metric]):.2f} ± {np.std(r[metric]):.2f}")
-                print(f"| {arch_name} | {model_name} | " + " | ".join(cells) + " |")
-        print()
-
-    print("#### Did the denoising criterion help? Each noise level minus none, paired by seed, "
-          "mean [95% CI] in nats (lower is better: 'better' means the noise helped)\n")
-    print("| architecture | model | metric | " + " | ".join(f"{n:.0%}" for n in noise_levels[1:]) + " |")
-    print("|---|---|---|" + "---|" * (len(noise_levels) - 1))
-    for arch_name in archs:
-        for model_name in models:
-            rs = {r["noise"]: r for r in rows if r["architecture"] == arch_name and r["model"] == model_name}
-            for metric in ("neg_bound", "nll"):
-                cells = []
-                for noise in noise_levels[1:]:
-                    change = paired_interval(rs[noise][metric], rs[0.0][metric], higher_is_better=False)
-                    cells.append(change.format(digits=2))
-                    rs[noise].setdefault("change_vs_no_noise", {})[metric] = list(change[:3])
-                print(f"| {arch_name} | {model_name} | {metric} | " + " | ".join(cells) + " |")
-
-    meta = machine(threads=args.threads, quick=args.quick, seeds=args.seeds, max_iter=args.max_iter,
-                   importance_samples=args.importance_samples, data=args.data, n_train=len(X_tr),
-                   n_test=len(X_te), n_components=args.n_components)
-    write_json(args.out, {"meta": meta, "bernoulli_baseline_nll": baseline, "rows": rows})
+    start = time.perf_counter()
+    result = experiment({**settings, **quick})
+    result["other_data"] = {name: experiment({**s, **quick}) for name, s in others.items()}
+    print(f"\nTotal {time.perf_counter() - start:.0f} s. Test sets; nats, lower is better; mean ± std over seeds.")
+    blocks = tables(result)
+    for name in (settings["data"], *others):
+        print(f"\n### {name}\n\n#### test −bound (ELBO; IW bound K=5 for IWAE rows)\n\n{blocks[name + '-bound']}\n")
+        print(f"#### test NLL (IS)\n\n{blocks[name + '-nll']}\n")
+        print("#### Did the denoising criterion help? Each noise level minus none, paired by seed, mean [95% CI] "
+              f"in nats (lower is better: 'better' means the noise helped)\n\n{blocks[name + '-change']}\n")
+        print(f"#### One model minus another, no noise, paired by seed\n\n{blocks[name + '-models']}\n")
+        print(f"#### Both metrics and their changes with noise\n\n{blocks[name]}")
+    meta = machine(threads=args.threads, quick=args.quick, data=settings["data"], other_data=list(others))
+    write_json(args.out, {"meta": meta, **result})
 
 
 if __name__ == "__main__":
