@@ -151,7 +151,8 @@ def test_classifier_pretrains_with_unlabeled_rows(small_digits, digits):
         hidden_layer_sizes=(16,), n_components=8, max_iter=1, fine_tune_iter=1,
         corruption=[SpyNoise(0.2, log), None], batch_size=1000, random_state=0,
     ).fit(X, y, X_unlabeled=U)
-    assert sum(len(b) for b in log) == 700  # 300 labelled + 400 unlabelled rows
+    # one epoch over 300 labelled + 400 unlabelled rows, then the stopping rule's fixed draw on the same 700
+    assert [len(b) for b in log] == [700, 700]
     with pytest.raises(ValueError, match="X_unlabeled has 10 features but X has 64"):
         clf.fit(X, y, X_unlabeled=U[:, :10])
 

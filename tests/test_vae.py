@@ -206,7 +206,8 @@ def test_dvae_corrupts_m_copies_of_each_batch(binary_digits):
     X = binary_digits[0][:256]
     log = []
     DVAE(corruption=SpyNoise(0.1, log), n_corruptions=3, batch_size=64, **{**FAST, "max_iter": 1}).fit(X)
-    assert log == [192, 192, 192, 192]  # 4 batches of 64 rows, each replicated M=3 times
+    # 4 batches of 64 rows, each replicated M=3 times; then the stopping rule's fixed draw on all 256 rows, x3
+    assert log == [192, 192, 192, 192, 768]
 
 
 def test_dvae_without_noise_is_exactly_the_vae(binary_digits):

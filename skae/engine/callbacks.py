@@ -110,3 +110,57 @@ class RelativeEarlyStopping(EarlyStopping):
         # the absolute margin skorch subtracts from an improving score: tol * |score|
         self.threshold = self.tol * abs(net.history[-1, self.monitor])
         super().on_epoch_end(net, **kwargs)
+
+
+class ConvergenceStopping(RelativeEarlyStopping):
+    """Stop a fit without a validation split once it has converged, and say why it stopped.
+
+    ``MLPClassifier``'s rule: a fit stops when the watched loss has not improved
+    by ``tol`` (relative) for ``patience`` epochs. What is watched:
+
+    - for noisy training, ``fixed_noise_loss`` (the net records it: the objective
+      on fixed rows under a fixed noise draw, so the corruption's randomness is
+      out of it), averaged over the last ``2 * patience`` epochs. The average
+      takes out the jitter that stochastic gradient steps leave in the weights,
+      so that a stall shorter than the window (a DAE on two moons stalls for
+      about 20 epochs before it learns the moons' ends) does not end the fit;
+    - otherwise ``train_loss``, as it is.
+
+    :meth:`reason` says why a fit ended: converged, or ``max_iter`` reached
+    while the watched loss was still improving.
+
+    Parameters
+    ----------
+    tol : float
+        Relative improvement that counts.
+    patience : int
+        Epochs without improvement before stopping.
+    """
+
+    def __init__(self, tol=1e-4, patience=10, **kwargs):
+        super().__init__(tol=tol, monitor="train_loss", patience=patience, load_best=False, **kwargs)
+
+    def on_train_begin(self, net, **kwargs):
+        super().on_train_begin(net, **kwargs)
+        self.converged_ = False
+        self.window_ = []
+
+    def on_epoch_end(self, net, **kwargs):
+        noisy = "fixed_noise_loss" in net.history[-1]
+        self.monitor = "smoothed_fixed_noise_loss" if noisy else "train_loss"
+        if noisy:
+            self.window_ = [*self.window_, net.history[-1, "fixed_noise_loss"]][-2 * self.patience:]
+            net.history.record(self.monitor, math.fsum(self.window_) / len(self.window_))
+        try:
+            super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            self.converged_ = True
+            raise
+
+    def reason(self, net):
+        """Why the last training call ended, in one sentence."""
+        if self.converged_:
+            return (f"converged: {self.monitor} did not improve by tol={self.tol:g} (relative) for "
+                    f"{self.patience} epochs")
+        return (f"max_iter={net.max_epochs} reached with {self.monitor} still improving by more than "
+                f"tol={self.tol:g} (relative) within the last {self.patience} epochs")

@@ -30,13 +30,14 @@ from skorch.history import History
 from skorch.utils import to_tensor
 
 from ..nn.losses import ReconstructionLoss
-from .callbacks import DivergenceCheck, DivergenceError, RelativeEarlyStopping
+from .callbacks import ConvergenceStopping, DivergenceCheck, DivergenceError, RelativeEarlyStopping
 from .data import BatchIterator, TensorData, TensorSplit
 from .progress import EpochProgressBar
 
 __all__ = [
     "SkaeNet",
     "BatchIterator",
+    "ConvergenceStopping",
     "DivergenceCheck",
     "DivergenceError",
     "RelativeEarlyStopping",
@@ -79,6 +80,13 @@ class SkaeNet(NeuralNet):
     progress_label : str or None, default=None
         Label of the progress bar shown at ``verbose=1`` (``verbose=2``
         prints skorch's table of losses per epoch instead).
+    monitor_rows : int, default=0
+        When training is noisy (a corruption, or a module that samples): after
+        each epoch, the objective on up to this many training rows, fixed for
+        the fit, under one noise draw, also fixed, is recorded in the history
+        as ``fixed_noise_loss``. Unlike the epoch's ``train_loss`` it changes
+        only with the weights, so a stopping rule can watch it (0: not
+        recorded).
     **kwargs
         Passed to ``skorch.NeuralNet`` (``optimizer`` defaults to Adam, no
         ``train_split``).
@@ -97,6 +105,7 @@ class SkaeNet(NeuralNet):
         seed=0,
         distributed=False,
         progress_label=None,
+        monitor_rows=0,
         **kwargs,
     ):
         super().__init__(
@@ -108,6 +117,7 @@ class SkaeNet(NeuralNet):
         self.seed = seed
         self.distributed = distributed
         self.progress_label = progress_label
+        self.monitor_rows = monitor_rows
 
     def get_default_callbacks(self):
         # verbose=1: a bar over the epochs; verbose >= 2: skorch's table of losses per epoch
@@ -188,9 +198,39 @@ class SkaeNet(NeuralNet):
                 # second copy of the module (its parameters trained twice)
                 self.ddp_forward_ = DistributedDataParallel(self.module_).__call__
 
+        self.monitor_batch_ = None  # drawn from this call's data at the first epoch's end
+
     def on_train_end(self, net, X=None, y=None, **kwargs):
         super().on_train_end(net, X=X, y=y, **kwargs)
         self.ddp_forward_ = None
+        self.monitor_batch_ = None
+
+    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_end(net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs)
+        if self.monitor_rows and (self.corrupts() or self.samples_noise_) and isinstance(dataset_train, TensorData):
+            self.history.record("fixed_noise_loss", self._fixed_noise_loss(dataset_train))
+
+    def _fixed_noise_loss(self, dataset):
+        """The objective on ``monitor_rows`` fixed rows under a fixed noise draw (no gradient, eval mode)."""
+        if getattr(self, "monitor_batch_", None) is None:
+            rows = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(int(self.seed)))
+            monitor = dataset.subset(rows[: self.monitor_rows])
+            X, y = monitor.X.to(self.device), (monitor.X if monitor.y is None else monitor.y).to(self.device)
+            if self.n_corruptions > 1 and self.corrupts():
+                X, y = X.repeat(self.n_corruptions, 1), y.repeat(self.n_corruptions, 1)
+            self.monitor_batch_ = (X, y)
+        X, y = self.monitor_batch_
+        generator = torch.Generator(device=self.device).manual_seed(int(self.seed) + 1)
+        training = self.module_.training
+        self.module_.eval()
+        try:
+            with torch.no_grad():
+                X_tilde = self.corruption(X, generator) if self.corrupts() else X
+                sampling = {"generator": generator} if self.samples_noise_ else {}
+                y_pred = self.module_(X_tilde, **{**(self.forward_params or {}), **sampling})
+                return self.get_loss(y_pred, y, X=X_tilde, training=False).item()
+        finally:
+            self.module_.train(training)
 
     def on_epoch_begin(self, net, **kwargs):
         super().on_epoch_begin(net, **kwargs)
