@@ -30,9 +30,13 @@ SHARED_PARAMETERS = {
                                "has not improved by a relative ``tol`` for ``n_iter_no_change`` epochs, "
                                "restoring the best weights."),
     "validation_fraction": ("float", "Held-out fraction for early stopping."),
-    "n_iter_no_change": ("int", "Training stops after this many epochs in which the monitored loss (the "
-                                "validation loss with ``early_stopping``, else the training loss, as in "
-                                "``MLPClassifier``) has not improved by a relative ``tol``."),
+    "n_iter_no_change": ("int", "Training stops after this many epochs in which the monitored loss has not "
+                                "improved by a relative ``tol`` (``MLPClassifier``'s rule). Monitored: the "
+                                "validation loss with ``early_stopping``; else, when training is noisy (a "
+                                "corruption, or a VAE's sampling), the objective on up to 1,024 training rows "
+                                "fixed for the fit under one fixed noise draw, averaged over the last "
+                                "``2 * n_iter_no_change`` epochs; else the training loss. ``verbose`` says "
+                                "why a fit stopped."),
     "tol": ("float", "Relative improvement of the monitored loss that counts."),
     "encoder": ("type or None", "``None``: the MLP of ``hidden_layer_sizes``. Or a ``torch.nn.Module`` class "
                                 "mapping rows (shaped by ``input_shape``) to codes of width ``n_components``; "
