@@ -239,3 +239,17 @@ def test_the_corruption_noise_does_not_stop_a_denoising_fit_before_it_has_learnt
     distances = np.linalg.norm(samples[:, None] - held_out[None], axis=2)
     precision, recall = (distances.min(axis=1) <= 0.1).mean(), (distances.min(axis=0) <= 0.1).mean()
     assert precision >= 0.8 and recall >= 0.9  # the issue's goal for the moons sampler
+
+
+def test_batch_size_auto_is_scikit_learns_rule(small_digits):
+    """batch_size="auto": min(200, n_samples) of the data of each fit or partial_fit, as MLPRegressor."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, _ = small_digits  # 300 rows
+    dae = DenoisingAutoencoder(n_components=4, batch_size="auto", max_iter=2, random_state=0).fit(X)
+    assert [h["train_batch_count"] for h in dae.net_.history] == [2, 2]  # batches of 200 and 100 rows
+    dae.partial_fit(X[:50])
+    assert dae.net_.history[-1, "train_batch_count"] == 1  # one batch of the chunk's 50 rows
+    assert dae.transform(X).shape == (300, 4)
+    with pytest.raises(InvalidParameterError, match="batch_size"):
+        DenoisingAutoencoder(batch_size="big").fit(X)

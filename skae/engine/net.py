@@ -46,6 +46,17 @@ __all__ = [
 ]
 
 
+#: ``batch_size="auto"``: scikit-learn's MLP rule, ``min(AUTO_BATCH_SIZE, n_samples)``.
+AUTO_BATCH_SIZE = 200
+
+
+def resolve_batch_size(batch_size, n_rows):
+    """Rows per mini-batch: ``"auto"`` is ``min(200, n_rows)`` as in scikit-learn's MLPs; -1 is all rows."""
+    if batch_size == "auto":
+        return max(1, min(AUTO_BATCH_SIZE, n_rows))
+    return n_rows if batch_size == -1 else int(batch_size)
+
+
 class SkaeNet(NeuralNet):
     """The skorch net that trains every skae model.
 
@@ -176,7 +187,7 @@ class SkaeNet(NeuralNet):
     def get_iterator(self, dataset, training=False):
         if not isinstance(dataset, TensorData):
             return super().get_iterator(dataset, training=training)
-        batch_size = len(dataset) if self.batch_size == -1 else self.batch_size
+        batch_size = resolve_batch_size(self.batch_size, len(dataset))
         return BatchIterator(
             dataset,
             batch_size,

@@ -33,13 +33,13 @@ from typing import Callable, Optional
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..engine.callbacks import ConvergenceStopping, DivergenceError, RelativeEarlyStopping
 from ..engine.data import TensorData, TensorSplit, training_tensor
 from ..engine.devices import fused_optimizer_supported, resolve_device
-from ..engine.net import SkaeNet
+from ..engine.net import SkaeNet, resolve_batch_size
 from ..engine.parallel import data_parallel_active
 from ..engine.seeds import draw_seeds
 from ..nn.init import build_without_global_rng, init_weights
@@ -116,7 +116,7 @@ class TorchEstimator(Registered, BaseEstimator):
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -447,7 +447,7 @@ class TorchEstimator(Registered, BaseEstimator):
     # ------------------------------------------------------------- inference
     def _chunks(self, n_rows):
         """Slices of at most ``max(_inference_chunk_rows, batch_size)`` rows covering ``n_rows``."""
-        step = max(self._inference_chunk_rows, int(self.batch_size))
+        step = max(self._inference_chunk_rows, resolve_batch_size(self.batch_size, n_rows))
         return [slice(start, start + step) for start in range(0, n_rows, step)]
 
     def _inference_module(self, dtype):

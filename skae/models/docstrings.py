@@ -24,7 +24,8 @@ SHARED_PARAMETERS = {
              "picks cross-entropy when the training data lies in [0, 1] and squared error otherwise; the "
              "choice is stored in ``loss_``."),
     "max_iter": ("int", "Maximum number of epochs (passes over the training data); see ``n_iter_no_change``."),
-    "batch_size": ("int", "Mini-batch size."),
+    "batch_size": ('int or "auto"', 'Mini-batch size. ``"auto"``: ``min(200, n_samples)`` of the data given '
+                                    "to ``fit`` (or to each ``partial_fit``), scikit-learn's MLP rule."),
     "lr": ("float", "Learning rate of the Adam optimiser."),
     "early_stopping": ("bool", "Hold out ``validation_fraction`` of the data and stop when the validation loss "
                                "has not improved by a relative ``tol`` for ``n_iter_no_change`` epochs, "
