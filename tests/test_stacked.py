@@ -236,3 +236,54 @@ def test_a_stack_s_progress_bars_name_the_layer_in_training(small_digits, capsys
     err = capsys.readouterr().err
     assert "layer 1/2 (64 -> 8)" in err and "layer 2/2 (8 -> 4)" in err and "fine-tuning" in err
     assert err.count("2/2 [") == 2 and "3/3 [" in err  # each bar counts its own phase's epochs
+
+
+SEMI = dict(hidden_layer_sizes=(16,), n_components=8, max_iter=1, fine_tune_iter=1, batch_size=1000, random_state=0)
+
+
+def test_rows_labelled_minus_one_are_pretraining_rows_only(small_digits, digits):
+    """Bug: scikit-learn marks unlabelled rows with y = -1 (LabelSpreading, SelfTrainingClassifier);
+    the classifier trained on them as an eleventh class. They now pretrain the stack and nothing else."""
+    X, y = small_digits  # 300 rows
+    y_semi = y.copy()
+    y_semi[100:] = -1
+    log = []
+    clf = StackedDAEClassifier(**{**SEMI, "corruption": [SpyNoise(0.2, log), None]}).fit(X, y_semi)
+    assert -1 not in clf.classes_ and list(clf.classes_) == sorted(set(y[:100]))
+    assert [len(b) for b in log] == [300, 300]  # pretraining: every row (one epoch, then the stopping rule's draw)
+    assert clf.net_.history[-1, "train_batch_count"] == 1 and len(clf.net_.module_.output.weight) == 10
+    assert set(clf.predict(X)) <= set(clf.classes_)
+    # string labels in an object array, -1 for the unlabelled rows, as SelfTrainingClassifier takes them
+    names = np.array([f"digit {v}" for v in y], dtype=object)
+    names[100:] = -1
+    named = StackedDAEClassifier(**SEMI).fit(X, names)
+    assert list(named.classes_) == sorted({f"digit {v}" for v in y[:100]})
+    assert named.predict(X[:5]).dtype == object
+
+
+def test_semi_supervised_refusals_and_score(small_digits, tmp_path):
+    import skae
+
+    X, y = small_digits
+    with pytest.raises(ValueError, match="needs labelled rows: every label in y is -1"):
+        StackedDAEClassifier(**SEMI).fit(X, np.full(len(y), -1))
+    one_class = np.where(np.arange(len(y)) < 50, 3, -1)
+    with pytest.raises(ValueError, match="at least 2 classes among the labelled rows; got 1: \\[3\\]"):
+        StackedDAEClassifier(**SEMI).fit(X, one_class)
+    y_semi = np.where(np.arange(len(y)) < 150, y, -1)
+    clf = StackedDAEClassifier(**{**SEMI, "fine_tune_iter": 30}).fit(X, y_semi)
+    labelled = y_semi != -1
+    assert clf.score(X, y_semi) == pytest.approx(np.mean(clf.predict(X[labelled]) == y[labelled]))
+    skae.save(clf, tmp_path / "semi.skae")
+    loaded = skae.load(tmp_path / "semi.skae")
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    assert list(loaded.classes_) == list(clf.classes_)
+
+
+def test_semi_supervised_in_a_grid_search_is_scored_on_labelled_rows(small_digits):
+    X, y = small_digits
+    y_semi = np.where(np.arange(len(y)) % 3 == 0, y, -1)  # a third labelled
+    search = GridSearchCV(StackedDAEClassifier(**{**SEMI, "fine_tune_iter": 20}), {"lr": [1e-3, 1e-2]}, cv=2)
+    search.fit(X, y_semi)
+    assert -1 not in search.best_estimator_.classes_
+    assert 0.1 < search.best_score_ <= 1.0  # accuracy on labelled rows: an unlabelled row scored would cap it

@@ -8,6 +8,7 @@ stack plus a softmax layer.
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
@@ -99,9 +100,13 @@ class StackedDAEClassifier(ClassifierMixin, TorchEstimator):
 
     Notes
     -----
-    Pretraining may use more rows than the labelled ones: pass them as
+    Pretraining may use more rows than the labelled ones: label them -1 in ``y``
+    (scikit-learn's convention for semi-supervised learning, as in
+    :class:`~sklearn.semi_supervised.SelfTrainingClassifier`), or pass them as
     ``fit(X, y, X_unlabeled=U)`` (in a pipeline, ``clf__X_unlabeled=U``). The
-    stack is pretrained on ``X`` and ``U`` together, then fine-tuned on ``X, y``.
+    stack is pretrained on every row, then fine-tuned on the labelled ones;
+    ``score`` leaves rows labelled -1 out, so that ``GridSearchCV`` scores the
+    labelled rows of each fold.
 
     References
     ----------
@@ -155,7 +160,10 @@ class StackedDAEClassifier(ClassifierMixin, TorchEstimator):
         X : array-like of shape (n_samples, n_features)
             Labelled training data.
         y : array-like of shape (n_samples,)
-            Class labels.
+            Class labels; -1 marks an unlabelled row (scikit-learn's convention,
+            also as the integer -1 in an object array of string labels). Every
+            row pretrains the stack; the labelled ones fine-tune it. ``classes_``
+            never holds -1.
         X_unlabeled : array-like of shape (n_unlabeled, n_features), default=None
             Extra rows used only for unsupervised pretraining.
         **fit_params : dict
@@ -172,18 +180,34 @@ class StackedDAEClassifier(ClassifierMixin, TorchEstimator):
         return self._fit(X, y, X_unlabeled=X_unlabeled)
 
     def _prepare_training_data(self, X, y, X_unlabeled=None):
-        """The pretraining rows (``X``, then ``X_unlabeled``) and the labels' indices in ``classes_``."""
+        """The pretraining rows (labelled rows first) and the labels' indices in ``classes_``.
+
+        Rows labelled -1 (scikit-learn's mark of an unlabelled row) and ``X_unlabeled`` are
+        pretraining rows only.
+        """
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        check_classification_targets(y)
-        self.classes_, y_index = np.unique(y, return_inverse=True)
-        X_pre = X
+        unlabelled = unlabelled_rows(y)
+        labels = y[~unlabelled]
+        if labels.dtype == object and not any(isinstance(v, str) for v in labels):
+            labels = np.asarray(labels.tolist())  # numbers in an object array (it held -1 beside labels)
+        if not len(labels):
+            raise ValueError("StackedDAEClassifier needs labelled rows: every label in y is -1 (unlabelled).")
+        check_classification_targets(labels)
+        self.classes_, y_index = np.unique(labels, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"StackedDAEClassifier needs at least 2 classes among the labelled rows; got "
+                             f"{len(self.classes_)}: {self.classes_.tolist()}. Rows labelled -1 are unlabelled "
+                             f"(scikit-learn's semi-supervised convention): give a class called -1 another "
+                             f"label.")
+        parts = [X[~unlabelled], X[unlabelled]]
         if X_unlabeled is not None:
             U = check_array(X_unlabeled, dtype=[np.float64, np.float32], input_name="X_unlabeled")
             if U.shape[1] != X.shape[1]:
                 raise ValueError(
                     f"X_unlabeled has {U.shape[1]} features but X has {X.shape[1]}."
                 )
-            X_pre = np.concatenate([X, U.astype(X.dtype, copy=False)])
+            parts.append(U.astype(X.dtype, copy=False))
+        X_pre = np.concatenate(parts) if unlabelled.any() or X_unlabeled is not None else X
         self.loss_ = self._loss_for(X_pre)
         self._check_training_X(X_pre)
         return X_pre, y_index
@@ -199,6 +223,27 @@ class StackedDAEClassifier(ClassifierMixin, TorchEstimator):
             data=lambda trained: TensorData(X[: len(y)], y),
             initialise=lambda module, generator: init_weights(module.output, generator, activation="identity"),
         )]
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on the labelled rows of ``(X, y)``; rows labelled -1 are left out.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            True labels; -1 marks an unlabelled row (as in ``fit``), which is not scored.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        y = np.asarray(y)
+        labelled = ~unlabelled_rows(y)
+        if not labelled.any():
+            raise ValueError("score needs labelled rows: every label in y is -1 (unlabelled).")
+        weights = None if sample_weight is None else np.asarray(sample_weight)[labelled]
+        return accuracy_score(y[labelled], self.predict(_rows(X, labelled)), sample_weight=weights)
 
     def _classifier_module(self, layers):
         encoder = torch.nn.Sequential(*(layer.encoder for layer in layers))
@@ -233,3 +278,18 @@ class StackedDAEClassifier(ClassifierMixin, TorchEstimator):
         """
         proba = self.predict_proba(X)  # checks that the model is fitted
         return self.classes_[np.argmax(proba, axis=1)]
+
+
+def unlabelled_rows(y):
+    """Where ``y`` holds -1, scikit-learn's mark of an unlabelled row (also inside an object array)."""
+    y = np.asarray(y)
+    if y.dtype.kind in "US":  # strings: an unlabelled row would be the integer -1 in an object array
+        return np.zeros(len(y), dtype=bool)
+    if y.dtype.kind == "O":
+        return np.array([not isinstance(v, str) and v == -1 for v in y], dtype=bool)
+    return y == -1
+
+
+def _rows(X, mask):
+    """``X``'s rows where ``mask`` holds (a DataFrame stays one)."""
+    return X.iloc[mask] if hasattr(X, "iloc") else np.asarray(X)[mask]
