@@ -15,6 +15,7 @@ Usage::
 
     python benchmarks/report.py          # rewrite every block from the JSON
     python benchmarks/report.py --check  # exit 1 if any block differs from what the JSON gives
+    python benchmarks/report.py --only features impute  # rewrite those benchmarks' blocks only
 """
 
 import argparse
@@ -63,12 +64,17 @@ def render(benchmark, results=RESULTS):
     return {name: f"{text.rstrip()}\n\n{provenance(result['meta'], shown)}\n" for name, text in tables.items()}
 
 
-def regenerate(text, results=RESULTS, cache=None):
-    """``text`` with every block rewritten; raises KeyError naming an unknown block."""
+def regenerate(text, results=RESULTS, cache=None, only=None):
+    """``text`` with every block (of the benchmarks in ``only``, if given) rewritten.
+
+    Raises KeyError naming an unknown block, FileNotFoundError naming a missing JSON.
+    """
     cache = {} if cache is None else cache
 
     def fill(match):
         benchmark, block = match["name"].split("/")
+        if only is not None and benchmark not in only:
+            return match[0]
         benchmark = f"bench_{benchmark}"
         if benchmark not in cache:
             cache[benchmark] = render(benchmark, results)
@@ -82,12 +88,16 @@ def regenerate(text, results=RESULTS, cache=None):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a block is stale")
+    parser.add_argument("--only", nargs="+", metavar="NAME",
+                        help="rewrite only these benchmarks' blocks (e.g. features impute); not with --check")
     args = parser.parse_args(argv)
+    if args.check and args.only:
+        parser.error("--check checks every block; --only is for rewriting some")
     cache, stale, count = {}, [], 0
     for path in documents():
         text = path.read_text()
         count += len(BLOCK.findall(text))
-        new = regenerate(text, cache=cache)
+        new = regenerate(text, cache=cache, only=args.only)
         if new == text:
             continue
         stale.append(path)
