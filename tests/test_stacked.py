@@ -287,3 +287,28 @@ def test_semi_supervised_in_a_grid_search_is_scored_on_labelled_rows(small_digit
     search.fit(X, y_semi)
     assert -1 not in search.best_estimator_.classes_
     assert 0.1 < search.best_score_ <= 1.0  # accuracy on labelled rows: an unlabelled row scored would cap it
+
+
+def test_the_transformer_route_a_frozen_stack_fitted_on_every_row(small_digits, digits):
+    """Few labels: fit the stack on every row, freeze it, and train a classifier on the labelled rows only.
+    A frozen step is not refitted by the Pipeline, GridSearchCV or clone."""
+    from sklearn.base import clone
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.semi_supervised import SelfTrainingClassifier
+
+    X, y = small_digits
+    U = digits[0][1000:1400]
+    stack = StackedDAE(hidden_layer_sizes=(32,), n_components=16, max_iter=5, fine_tune_iter=5,
+                       random_state=0).fit(np.vstack([X, U]))
+    codes = stack.transform(X)
+    pipe = Pipeline([("dae", FrozenEstimator(stack)), ("clf", SVC())])
+    search = GridSearchCV(pipe, {"clf__C": [1.0, 10.0]}, cv=2).fit(X[:150], y[:150])
+    np.testing.assert_array_equal(search.best_estimator_["dae"].transform(X), codes)  # not refitted
+    np.testing.assert_array_equal(clone(pipe)["dae"].transform(X), codes)
+    assert search.score(X[150:], y[150:]) > 0.5
+    # skae codes inside scikit-learn's semi-supervised classifiers: -1 marks the unlabelled rows
+    y_semi = np.where(np.arange(len(y)) < 100, y, -1)
+    self_training = Pipeline([("dae", FrozenEstimator(stack)),
+                              ("clf", SelfTrainingClassifier(KNeighborsClassifier()))])
+    assert self_training.fit(X, y_semi).score(X[100:], y[100:]) > 0.5
