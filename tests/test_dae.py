@@ -529,3 +529,21 @@ def test_a_collapsed_code_is_a_convergence_warning(small_digits):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         DenoisingAutoencoder(4, max_iter=2, random_state=0).fit(small_digits[0])
+
+
+def test_a_cached_pipeline_fits_the_autoencoder_once_per_setting(small_digits, tmp_path, monkeypatch):
+    """Pipeline(memory=...): a grid over the classifier's C reuses the fitted autoencoder (joblib's
+    cache keys on the estimator's parameters and the data), instead of refitting it for every C."""
+    from sklearn.pipeline import Pipeline
+
+    X, y = small_digits
+    fits = []
+    original = DenoisingAutoencoder.fit
+    monkeypatch.setattr(DenoisingAutoencoder, "fit", lambda self, *a, **k: fits.append(1) or original(self, *a, **k))
+    pipe = Pipeline([("dae", DenoisingAutoencoder(8, max_iter=2, random_state=0)),
+                     ("clf", LogisticRegression(max_iter=200))], memory=str(tmp_path))
+    grid = {"clf__C": [0.1, 1.0, 10.0]}
+    GridSearchCV(pipe, grid, cv=2, refit=False).fit(X, y)
+    assert len(fits) == 2  # one fit per fold, not one per (fold, C)
+    uncached = GridSearchCV(pipe.set_params(memory=None), grid, cv=2, refit=False).fit(X, y)
+    assert len(fits) == 2 + 6 and uncached.best_score_ > 0
