@@ -239,7 +239,14 @@ class SkaeNet(NeuralNet):
                 X_tilde = self.corruption(X, generator) if self.corrupts() else X
                 sampling = {"generator": generator} if self.samples_noise_ else {}
                 y_pred = self.module_(X_tilde, **{**(self.forward_params or {}), **sampling})
-                return self.get_loss(y_pred, y, X=X_tilde, training=False).item()
+                loss = self.get_loss(y_pred, y, X=X_tilde, training=False).detach()
+                if self.ddp_forward_ is not None:  # data-parallel: every rank must stop at the same epoch
+                    import torch.distributed as dist
+
+                    with self._collective_errors():
+                        dist.all_reduce(loss)
+                    loss = loss / self.world_size_
+                return loss.item()
         finally:
             self.module_.train(training)
 
