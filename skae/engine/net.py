@@ -295,8 +295,10 @@ class SkaeNet(NeuralNet):
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         """skorch's epoch without its per-batch host sync and notifications, when nothing listens.
 
-        Overridden for speed: with :meth:`train_step`, skorch's own epoch and step take 7% longer
-        on a digits fit (paired ratio 1.07, 95% interval 1.03-1.12; ``benchmarks/bench_overrides.py``).
+        Overridden for speed. What this and :meth:`train_step` buy together on a CPU digits fit is
+        measured by ``benchmarks/bench_overrides.py``: an earlier run gave skorch's own epoch and step
+        a paired ratio of 1.07 (95% interval 1.03-1.12); the run recorded in the docs is level (its
+        interval contains 1). On a GPU the saving is one host sync per batch.
         The batch losses stay on the device and reach the history in one transfer per epoch, not
         one ``.item()`` per batch (a sync per step on a GPU), and ``on_batch_begin``/``on_batch_end``
         run only if a callback implements them. The history holds the same records as skorch's.
@@ -320,9 +322,9 @@ class SkaeNet(NeuralNet):
     def train_step(self, batch, **fit_params):
         """skorch's step, without the ``on_grad_computed`` notification when no callback implements it.
 
-        Overridden for speed: skorch notifies every callback after each backward pass, which
-        costs 3.4% of a digits fit (bench_ab, 21 rounds; with :meth:`run_single_epoch`, 7%:
-        ``benchmarks/bench_overrides.py``). In an epoch where no callback implements
+        Overridden for speed: skorch notifies every callback after each backward pass; what
+        skipping it buys, with :meth:`run_single_epoch`, is measured by
+        ``benchmarks/bench_overrides.py`` (see :meth:`run_single_epoch`). In an epoch where no callback implements
         ``on_grad_computed`` the step zeroes the gradients, runs :meth:`train_step_single`
         and steps the optimizer, as skorch's closure does.
         """
