@@ -4,42 +4,11 @@ The slow tests run each script's ``--quick`` smoke run and render its JSON; the 
 render hand-built results, where the verdicts are known in advance.
 """
 
-import importlib
-import json
-import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = ROOT / "benchmarks"
-
-
-def bench(name):
-    """The benchmark module ``benchmarks/<name>.py`` (its siblings importable, as report.py imports it)."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-
-
-def quick_run(script, tmp_path, *args):
-    """Run ``benchmarks/<script> --quick`` and return (its JSON, what it printed)."""
-    out = tmp_path / "r.json"
-    printed = subprocess.run(
-        [sys.executable, str(BENCHMARKS / script), "--quick", "--out", str(out), *args],
-        capture_output=True, text=True, check=True, timeout=600,
-    ).stdout
-    return json.loads(out.read_text()), printed
-
-
-def doc_blocks(doc, benchmark):
-    """The block names ``<!-- report: benchmark/NAME -->`` that ``docs/<doc>`` asks for."""
-    return set(re.findall(rf"<!-- report: {benchmark}/([\w\-]+) -->", (ROOT / "docs" / doc).read_text()))
+from .test_report_tables import bench, doc_blocks, quick_run
 
 
 def assert_blocks(blocks, names):

@@ -164,3 +164,14 @@ class ConvergenceStopping(RelativeEarlyStopping):
                     f"{self.patience} epochs")
         return (f"max_iter={net.max_epochs} reached with {self.monitor} still improving by more than "
                 f"tol={self.tol:g} (relative) within the last {self.patience} epochs")
+
+
+def stop_reason(net):
+    """Why ``net``'s last training call ended, in a few words (for ``verbose``)."""
+    callbacks = dict(net.callbacks_)
+    stopping = callbacks.get("convergence") or callbacks.get("early_stopping")
+    if isinstance(stopping, ConvergenceStopping):
+        return stopping.reason(net)
+    if stopping is not None and stopping.misses_ >= stopping.patience:
+        return f"early stopping: valid_loss did not improve for {stopping.patience} epochs"
+    return f"max_iter={net.max_epochs} reached"

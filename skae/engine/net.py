@@ -46,6 +46,10 @@ __all__ = [
 ]
 
 
+#: Rows on which a noisy fit's stopping rule measures the objective under a fixed noise draw
+#: (``SkaeNet(monitor_rows=...)``, the estimators' setting): one forward pass per epoch, no gradient.
+MONITOR_ROWS = 1024
+
 #: ``batch_size="auto"``: scikit-learn's MLP rule, ``min(AUTO_BATCH_SIZE, n_samples)``.
 AUTO_BATCH_SIZE = 200
 

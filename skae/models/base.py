@@ -36,10 +36,10 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..engine.callbacks import ConvergenceStopping, DivergenceError, RelativeEarlyStopping
+from ..engine.callbacks import ConvergenceStopping, DivergenceError, RelativeEarlyStopping, stop_reason
 from ..engine.data import TensorData, TensorSplit, training_tensor
 from ..engine.devices import fused_optimizer_supported, resolve_device
-from ..engine.net import SkaeNet, resolve_batch_size
+from ..engine.net import MONITOR_ROWS, SkaeNet, resolve_batch_size
 from ..engine.parallel import data_parallel_active
 from ..engine.seeds import draw_seeds
 from ..nn.init import build_without_global_rng, init_weights
@@ -50,9 +50,6 @@ from .validation import check_float32_range, check_X_for_loss, in_unit_interval
 
 __all__ = ["Phase", "TorchEstimator"]
 
-#: Rows on which a noisy fit's stopping rule measures the objective under a fixed noise draw
-#: (``SkaeNet(monitor_rows=...)``): one forward pass per epoch, no gradient.
-MONITOR_ROWS = 1024
 
 @functools.cache
 def _init_parameter_names(cls):
@@ -277,17 +274,14 @@ class TorchEstimator(Registered, BaseEstimator):
         if early_stopping:  # on a held-out split, restoring the best epoch's weights
             train_split = TensorSplit(self.validation_fraction, split_seed)
             callbacks = [("early_stopping", RelativeEarlyStopping(
-                monitor="valid_loss", patience=self.n_iter_no_change, tol=self.tol, load_best=True,
-            ))]
+                monitor="valid_loss", patience=self.n_iter_no_change, tol=self.tol, load_best=True))]
         else:  # on the training data, as MLPClassifier does without early_stopping (a noise-free loss)
             callbacks = [("convergence", ConvergenceStopping(patience=self.n_iter_no_change, tol=self.tol))]
         return SkaeNet(
             module, lr=self.lr, optimizer__fused=fused_optimizer_supported(device),
             max_epochs=max(int(epochs), 1), batch_size=self.batch_size, train_split=train_split,
-            callbacks=callbacks, verbose=int(self.verbose), device=str(device), seed=seed,
-            distributed=data_parallel_active(), progress_label=label or type(self).__name__,
-            monitor_rows=MONITOR_ROWS, **objective,
-        ).initialize()
+            callbacks=callbacks, verbose=int(self.verbose), device=str(device), seed=seed, monitor_rows=MONITOR_ROWS,
+            distributed=data_parallel_active(), progress_label=label or type(self).__name__, **objective).initialize()
 
     @staticmethod
     def _stop_early_stopping(net):
@@ -372,8 +366,9 @@ class TorchEstimator(Registered, BaseEstimator):
                     done = 0 if checkpoint is None else checkpoint.restore(index, net)
                     if done < epochs:
                         interrupted = not self._run_epochs(net, phase.data(trained), epochs - done)
-                        if self.verbose and not partial and not interrupted:
-                            self._say_why_it_stopped(net, phase.name if len(phases) > 1 else None)
+                        if self.verbose and not partial and not interrupted:  # say why it stopped
+                            label = type(self).__name__ + (f" {phase.name}" if len(phases) > 1 else "")
+                            print(f"[{label}] stopped after {len(net.history)} epochs: {stop_reason(net)}.")
                     if checkpoint is not None:
                         checkpoint.finish(index, net, completed=not interrupted)
                 trained.append(net.module_)
@@ -388,18 +383,6 @@ class TorchEstimator(Registered, BaseEstimator):
             self._record_history()
             self._after_training(Xt, yt, update=False)
         return self
-
-    def _say_why_it_stopped(self, net, phase_name):
-        """``verbose``: one line saying why a fit (or a stack's phase) stopped."""
-        stopping = dict(net.callbacks_).get("convergence") or dict(net.callbacks_).get("early_stopping")
-        if isinstance(stopping, ConvergenceStopping):
-            why = stopping.reason(net)
-        elif stopping is not None and stopping.misses_ >= stopping.patience:
-            why = f"early stopping: valid_loss did not improve for {stopping.patience} epochs"
-        else:
-            why = f"max_iter={net.max_epochs} reached"
-        label = type(self).__name__ + (f" {phase_name}" if phase_name else "")
-        print(f"[{label}] stopped after {len(net.history)} epochs: {why}.")
 
     def _partial_fit(self, X):
         """One more pass over ``X`` with the last phase's objective (or a first, partial fit)."""
