@@ -58,3 +58,22 @@ def write_json(path, payload):
     with open(path, "w") as f:
         json.dump(payload, f, indent=2)
     print(f"\nwrote {path}")
+
+
+def run_example(path, *args):
+    """Run the gallery example at ``path`` as ``python path *args --json FILE``; return what it wrote to FILE.
+
+    ``{folder}`` in ``args`` is a temporary folder (for the example's figures), removed afterwards.
+    """
+    import runpy
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        scores = os.path.join(folder, "scores.json")
+        argv, sys.argv = sys.argv, [path, *(a.format(folder=folder) for a in args), "--json", scores]
+        try:
+            runpy.run_path(path, run_name="__main__")
+        finally:
+            sys.argv = argv
+        with open(scores) as f:
+            return json.load(f)

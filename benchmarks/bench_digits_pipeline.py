@@ -10,13 +10,9 @@ Writes benchmarks/results/bench_digits_pipeline.json (and the example's figure t
 """
 
 import argparse
-import json
 import os
-import runpy
-import sys
-import tempfile
 
-from _report import machine, write_json
+from _report import machine, run_example, write_json
 from _stats import paired_interval
 
 EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "digits_pipeline.py")
@@ -48,15 +44,7 @@ def main():
                                                       "bench_digits_pipeline.json"))
     args = parser.parse_args()
     meta = machine(threads=1, quick=False)
-    with tempfile.TemporaryDirectory() as folder:
-        scores = os.path.join(folder, "scores.json")
-        argv, sys.argv = sys.argv, [EXAMPLE, "--out", folder, "--json", scores]
-        try:
-            runpy.run_path(EXAMPLE, run_name="__main__")
-        finally:
-            sys.argv = argv
-        with open(scores) as f:
-            result = {"meta": meta, **json.load(f)}
+    result = {"meta": meta, **run_example(EXAMPLE, "--out", "{folder}")}
     write_json(args.out, result)
 
 

@@ -197,8 +197,11 @@ def test_activations(activation, small_digits):
     est = DenoisingAutoencoder(n_components=8, activation=activation, **FAST).fit(X)
     Z = est.transform(X)
     assert np.isfinite(Z).all() and est.loss_curve_[-1] < est.loss_curve_[0]
+    # scale_codes (the default): centred units, a pooled variance of 1 on the training rows
+    np.testing.assert_allclose(Z.mean(axis=0), 0, atol=1e-6)
+    assert np.mean(Z.var(axis=0, ddof=1)) == pytest.approx(1, rel=1e-6)
     if activation == "relu":
-        assert Z.min() >= 0
+        assert est.set_params(scale_codes=False).transform(X).min() >= 0
 
 
 def test_tied_weights_and_deep_encoder(small_digits):
@@ -219,6 +222,10 @@ def test_encoder_and_decoder_modules_match_transform(small_digits):
     with torch.no_grad():
         codes = est.encoder_(torch.from_numpy(X)).numpy()
         recon = est.decoder_(torch.from_numpy(codes)).numpy()
+    scaled = (codes - est.code_mean_) / est.code_scale_
+    np.testing.assert_allclose(scaled, est.transform(X), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(recon, est.inverse_transform(scaled), rtol=1e-5, atol=1e-6)
+    est.set_params(scale_codes=False)  # the encoder's activations, with no refit
     np.testing.assert_allclose(codes, est.transform(X), rtol=1e-6)
     np.testing.assert_allclose(recon, est.inverse_transform(codes), rtol=1e-6)
     assert est.device_ == torch.device("cpu")

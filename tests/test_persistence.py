@@ -486,3 +486,30 @@ def test_a_crafted_central_directory_and_duplicate_members_are_value_errors(save
         skae.load(path)
     with pytest.raises(FileNotFoundError):  # the file system's own error stays itself
         skae.load(tmp_path / "missing.skae")
+
+
+def test_a_file_saved_before_codes_were_scaled_loads_with_its_raw_codes(small_digits, tmp_path, monkeypatch):
+    """A model saved by skae before ``scale_codes`` (no such parameter, no ``code_mean_``) must transform as
+    it did when saved: the encoder's activations, not codes scaled by statistics it does not have."""
+    X = small_digits[0]
+    dae = DenoisingAutoencoder(n_components=8, max_iter=2, random_state=0, device="cpu").fit(X)
+    raw = dae.set_params(scale_codes=False).transform(X)
+    dae.set_params(scale_codes=True)
+    # as the older version wrote it: no scale_codes parameter, no code statistics
+    get_params = DenoisingAutoencoder.get_params
+    with monkeypatch.context() as patch:
+        patch.setattr(DenoisingAutoencoder, "get_params", lambda self, deep=True: {
+            k: v for k, v in get_params(self, deep).items() if k != "scale_codes"})
+        del dae.code_mean_, dae.code_scale_
+        skae.save(dae, tmp_path / "old.skae")
+    loaded = skae.load(tmp_path / "old.skae")
+    assert loaded.scale_codes is False
+    np.testing.assert_array_equal(loaded.transform(X), raw)
+    fresh = skae.load(_save_fitted(tmp_path, X))  # a file of this version keeps its scaling
+    assert fresh.scale_codes is True and np.allclose(fresh.transform(X).mean(axis=0), 0, atol=1e-5)
+
+
+def _save_fitted(tmp_path, X):
+    dae = DenoisingAutoencoder(n_components=8, max_iter=2, random_state=0, device="cpu").fit(X)
+    skae.save(dae, tmp_path / "new.skae")
+    return tmp_path / "new.skae"

@@ -75,20 +75,24 @@ def near_zero(Z, eps=1e-2):
 
 def test_l1_sparsity_gives_much_sparser_codes_that_still_classify(split):
     X, y, X_test, y_test = split
-    plain = SparseAE(sparsity=0.0, random_state=0).fit(X)
-    sae = SparseAE(random_state=0).fit(X)  # l1, relu, sparsity=0.05
+    plain = SparseAE(sparsity=0.0, scale_codes=False, random_state=0).fit(X)
+    sae = SparseAE(scale_codes=False, random_state=0).fit(X)  # l1, relu, sparsity=0.05
     z_plain, z_sae = plain.transform(X_test), sae.transform(X_test)
     assert near_zero(z_sae) > near_zero(z_plain) + 0.4  # measured: 0.65 vs 0.08
     assert np.abs(z_sae).mean() < 0.3 * np.abs(z_plain).mean()
     clf = LogisticRegression(max_iter=3000).fit(sae.transform(X), y)
     assert clf.score(z_sae, y_test) > 0.9
+    # scaled (the default), a sparse code is only divided by its scale: its exact zeros stay
+    z_scaled = sae.set_params(scale_codes=True).transform(X_test)
+    np.testing.assert_array_equal(z_scaled == 0, z_sae == 0)
+    assert (z_sae == 0).mean() > 0.3
 
 
 def test_kl_sparsity_drives_mean_activation_to_the_target(split):
     X, _, X_test, _ = split
-    plain = SparseAE(sparsity=0.0, activation="sigmoid", random_state=0).fit(X)
+    plain = SparseAE(sparsity=0.0, activation="sigmoid", scale_codes=False, random_state=0).fit(X)
     sae = SparseAE(sparsity=1.0, sparsity_penalty="kl", sparsity_target=0.05,
-                   activation="sigmoid", random_state=0).fit(X)
+                   activation="sigmoid", scale_codes=False, random_state=0).fit(X)
     mean_act = sae.transform(X_test).mean()
     assert abs(mean_act - 0.05) < 0.03  # measured 0.067
     assert plain.transform(X_test).mean() > 0.3  # unregularised sigmoid codes sit near 0.5

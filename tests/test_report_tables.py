@@ -180,3 +180,21 @@ def test_penalties_tables_from_a_hand_built_result():
     paired = blocks["effects-paired"].splitlines()[-1]
     assert "| -14.0 [-14.0, -14.0] |" in paired  # the Jacobian norm: an interval, no verdict
     assert paired.endswith("| -0.020 [-0.020, -0.020] worse | -0.020 [-0.020, -0.020] worse |")
+
+
+def test_pca_swap_tables_from_a_hand_built_result():
+    """The goals are judged from the numbers, and a DAE grid cell at chance is counted."""
+    def search(best, folds, seconds, scores):
+        return {"best_score": best, "best_params": {"pca__n_components": 30.0, "logistic__C": 21.54},
+                "best_folds": folds, "mean_test_score": scores, "params": [{}] * len(scores), "seconds": seconds}
+
+    result = {"PCA": search(0.874, [0.87, 0.88, 0.86, 0.88, 0.88], 2.0, [0.7, 0.874]),
+              "DenoisingAutoencoder": search(0.857, [0.85, 0.86, 0.85, 0.86, 0.865], 34.0, [0.099, 0.857])}
+    table = bench("bench_pca_swap").tables(result)["table"]
+    assert_tables({"table": table}, {"table"})
+    assert "| DenoisingAutoencoder | 0.857 ± 0.006 | 30, 21.5 | 34.0 | 17.0 |" in table
+    assert "at chance level (< 0.2): 1 of 2" in table
+    assert "best DAE accuracy ≥ PCA's: not reached (0.857 against 0.874)" in table
+    assert "search ≤ 10× PCA's time: not reached (17.0×, one run)" in table
+    result["DenoisingAutoencoder"].update(best_score=0.9, seconds=10.0)
+    assert "≥ PCA's: reached" in bench("bench_pca_swap").tables(result)["table"]

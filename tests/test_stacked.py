@@ -62,7 +62,8 @@ def test_transform_is_the_clean_deterministic_top_code(small_digits):
     np.testing.assert_array_equal(Z, sdae.transform(X))
     with torch.no_grad():
         manual = sdae.encoder_[1](sdae.encoder_[0](torch.from_numpy(X))).numpy()
-    np.testing.assert_allclose(Z, manual, rtol=1e-6)
+    np.testing.assert_allclose(Z, (manual - sdae.code_mean_) / sdae.code_scale_, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(sdae.set_params(scale_codes=False).transform(X), manual, rtol=1e-6)
 
 
 def test_inverse_transform_decodes_through_the_whole_stack(digits):

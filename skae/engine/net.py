@@ -233,14 +233,16 @@ class SkaeNet(NeuralNet):
             X, y = monitor.X.to(self.device), (monitor.X if monitor.y is None else monitor.y).to(self.device)
             if self.n_corruptions > 1 and self.corrupts():
                 X, y = X.repeat(self.n_corruptions, 1), y.repeat(self.n_corruptions, 1)
+            if self.corrupts() and not self.samples_noise_:  # the draw is fixed: corrupt once per fit
+                X = self.corruption(X, self._monitor_generator())
             self.monitor_batch_ = (X, y)
         X, y = self.monitor_batch_
-        generator = torch.Generator(device=self.device).manual_seed(int(self.seed) + 1)
+        generator = self._monitor_generator()
         training = self.module_.training
         self.module_.eval()
         try:
             with torch.no_grad():
-                X_tilde = self.corruption(X, generator) if self.corrupts() else X
+                X_tilde = self.corruption(X, generator) if self.corrupts() and self.samples_noise_ else X
                 sampling = {"generator": generator} if self.samples_noise_ else {}
                 y_pred = self.module_(X_tilde, **{**(self.forward_params or {}), **sampling})
                 loss = self.get_loss(y_pred, y, X=X_tilde, training=False).detach()
@@ -253,6 +255,10 @@ class SkaeNet(NeuralNet):
                 return loss.item()
         finally:
             self.module_.train(training)
+
+    def _monitor_generator(self):
+        """The fixed noise stream of :meth:`_fixed_noise_loss`, restarted at each call."""
+        return torch.Generator(device=self.device).manual_seed(int(self.seed) + 1)
 
     def on_epoch_begin(self, net, **kwargs):
         super().on_epoch_begin(net, **kwargs)

@@ -103,27 +103,94 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
     def _n_features_out(self):
         return self.n_components
 
-    #: Rows of the training data on which a fit checks its code.
+    #: Training rows a subclass samples for what it measures after training (the DAE's sampler noise).
     _check_rows = 2048
 
-    def _after_training(self, X, y, *, update):
-        self._warn_if_collapsed(X)
+    #: ``scale_codes`` centres the codes (a sparse code is only divided by its scale, keeping its zeros).
+    _centre_codes = True
 
-    def _warn_if_collapsed(self, X):
-        """Warn when the code collapsed: every unit (nearly) constant over the training rows."""
-        module = self.net_.module_
+    #: Rows encoded at a time when the codes of the training data are measured.
+    _chunk_rows = 4096
+
+    #: Code activations with bounds, and the share of code entries within 1% of the range from a
+    #: bound above which a fit warns that its code saturated.
+    _BOUNDED = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+    _saturated_share = 0.95
+
+    def _after_training(self, X, y, *, update):
+        stats = self._code_statistics(X)
+        self._warn_if_collapsed(stats)
+        self._warn_if_saturated(stats)
+        n, mean, std = stats["n"], stats["mean"], stats["std"]
+        if hasattr(self, "scale_codes") and (n > 1 or not hasattr(self, "code_mean_")):
+            # the scale of transform's codes: on this call's rows (the encoder changed); a later
+            # partial_fit chunk of a single row keeps the previous statistics
+            if not self._centre_codes:  # a sparse code keeps its zeros: scaled by its root mean square
+                std, mean = np.sqrt(stats["mean_square"]), np.zeros_like(mean)
+            rms = float(np.sqrt(np.mean(std**2)))
+            self.code_mean_ = mean
+            self.code_scale_ = rms if rms > 0 and np.isfinite(rms) else 1.0
+
+    def _code_bounds(self):
+        """The bounds of the code's activation (sigmoid, tanh), or ``None`` (unbounded, or a user's encoder)."""
+        if self._uses_custom_modules():
+            return None
+        return self._BOUNDED.get(getattr(self, "activation", None))
+
+    def _code_statistics(self, X):
+        """The codes of the training rows, summarised: ``n``, each unit's ``mean``, ``std`` and
+        ``mean_square``, the ``largest`` ``|code|`` and the ``saturated`` share of entries (bounded codes).
+
+        Encodes ``X`` (a tensor) in chunks and accumulates in float64, so that no
+        (n_samples, n_components) array is held.
+        """
+        module = self.net_.module_.eval()
+        bounds = self._code_bounds()
+        total = squares = 0
+        largest = saturated = 0.0
         with torch.no_grad():
-            codes = self._encode(module.eval(), X[: self._check_rows].to(self.device_))  # (B, H)
-        spread = codes.std(dim=0).max().item() if len(codes) > 1 else float("inf")
-        scale = max(1.0, codes.abs().max().item())
-        if spread <= 1e-4 * scale:
+            for start in range(0, len(X), self._chunk_rows):
+                codes = self._encode(module, X[start : start + self._chunk_rows].to(self.device_)).double()
+                total = total + codes.sum(dim=0)
+                squares = squares + (codes**2).sum(dim=0)
+                largest = max(largest, codes.abs().max().item())
+                if bounds is not None:
+                    margin = 0.01 * (bounds[1] - bounds[0])
+                    saturated += ((codes <= bounds[0] + margin) | (codes >= bounds[1] - margin)).sum().item()
+        n = len(X)
+        mean, mean_square = (total / n).cpu().numpy(), (squares / n).cpu().numpy()
+        std = np.sqrt((mean_square - mean**2).clip(min=0) * n / (n - 1)) if n > 1 else np.full_like(mean, np.inf)
+        share = saturated / mean.size / n if bounds is not None else 0.0
+        return {"n": n, "mean": mean, "std": std, "mean_square": mean_square, "largest": largest, "saturated": share}
+
+    def _warn_if_collapsed(self, stats):
+        """Warn when the code collapsed: every unit (nearly) constant over the training rows."""
+        spread = float(stats["std"].max())
+        if spread <= 1e-4 * max(1.0, stats["largest"]):
             warnings.warn(
-                f"{type(self).__name__}: the code collapsed: every one of its {codes.shape[1]} units is "
+                f"{type(self).__name__}: the code collapsed: every one of its {len(stats['std'])} units is "
                 f"(nearly) constant over the training data (largest standard deviation {spread:.2g}), so "
                 f"transform() carries no information about X. Try a lower lr (e.g. {self.lr / 10:g}), "
                 f"more epochs at that rate, or another activation; check that X varies.",
                 ConvergenceWarning,
             )
+
+    def _warn_if_saturated(self, stats):
+        """Warn when a bounded code saturated: nearly every entry at a bound, as on unscaled inputs."""
+        if stats["saturated"] > self._saturated_share:
+            warnings.warn(
+                f"{type(self).__name__}: the {self.activation} code saturated: {stats['saturated']:.0%} of its "
+                f"entries on the training data lie within 1% of a bound, so transform() carries little "
+                f"information about X (downstream estimators may score at chance). This happens when X's "
+                f"features are far from unit scale: put a StandardScaler or MinMaxScaler before "
+                f"{type(self).__name__}, or train longer.",
+                ConvergenceWarning,
+            )
+
+    def _restore_fitted_state(self, state):
+        super()._restore_fitted_state(state)
+        if hasattr(self, "scale_codes") and "code_mean_" not in state:
+            self.scale_codes = False  # saved before transform scaled its codes: it keeps the raw codes
 
     # ----------------------------------------------------------- training
     @_fit_context(prefer_skip_nested_validation=True)
@@ -204,7 +271,11 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
         """
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
-        return self._map_rows(X, self._encode, self._n_features_out)
+        Z = self._map_rows(X, self._encode, self._n_features_out)
+        if getattr(self, "scale_codes", False):
+            Z -= self.code_mean_.astype(Z.dtype)
+            Z /= Z.dtype.type(self.code_scale_)
+        return Z
 
     def _encode(self, module, xb):
         """The code of batch ``xb``."""
@@ -230,6 +301,8 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
                 f"X has {Z.shape[1]} features, but {type(self).__name__}.inverse_transform "
                 f"expects codes of width n_components={self._n_features_out}."
             )
+        if getattr(self, "scale_codes", False):  # back to the encoder's activations (a new array)
+            Z = Z * Z.dtype.type(self.code_scale_) + self.code_mean_.astype(Z.dtype)
         return self._map_rows(Z, lambda m, zb: m.decoder(zb), self.n_features_in_)
 
     def _score_batch(self, module, xb):

@@ -11,7 +11,7 @@ from ..nn.functional import jacobian_frobenius_sq
 from ..nn.losses import ContractivePenalty
 from .autoencoder import BaseAutoencoder
 from .custom import CUSTOM_CONSTRAINTS, check_custom_modules
-from .params import MLP_CONSTRAINTS
+from .params import CODE_SCALING, MLP_CONSTRAINTS
 
 __all__ = ["ContractiveAE"]
 
@@ -60,6 +60,8 @@ class ContractiveAE(BaseAutoencoder):
         The trained skorch net.
     device_ : torch.device
         Where the model lives.
+    code_mean_, code_scale_ : ndarray of shape (n_components,), float
+        What ``transform`` centres and divides the codes by (see ``scale_codes``).
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -91,6 +93,7 @@ class ContractiveAE(BaseAutoencoder):
         **CUSTOM_CONSTRAINTS,
         **BaseAutoencoder._parameter_constraints,
         **MLP_CONSTRAINTS,
+        **CODE_SCALING,
         "contraction": [Interval(Real, 0, None, closed="left")],
     }
     _feature_prefix = "contractiveae"
@@ -106,6 +109,7 @@ class ContractiveAE(BaseAutoencoder):
         activation="sigmoid",
         tied_weights=True,
         loss="auto",
+        scale_codes=True,
         max_iter=100,
         batch_size=64,
         lr=1e-3,

@@ -10,7 +10,7 @@ from ..engine.seeds import draw_seeds, purpose_seed
 from ..nn.corruption import GaussianNoise
 from .autoencoder import BaseAutoencoder
 from .custom import CUSTOM_CONSTRAINTS, check_custom_modules
-from .params import CORRUPTION, DEFAULT_MASKING, MLP_CONSTRAINTS, copy_corruption
+from .params import CODE_SCALING, CORRUPTION, DEFAULT_MASKING, MLP_CONSTRAINTS, copy_corruption
 
 __all__ = ["DenoisingAutoencoder"]
 
@@ -83,6 +83,8 @@ class DenoisingAutoencoder(BaseAutoencoder):
         The trained skorch net.
     device_ : torch.device
         Where the model lives.
+    code_mean_, code_scale_ : ndarray of shape (n_components,), float
+        What ``transform`` centres and divides the codes by (see ``scale_codes``).
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -121,6 +123,7 @@ class DenoisingAutoencoder(BaseAutoencoder):
         **CUSTOM_CONSTRAINTS,
         **BaseAutoencoder._parameter_constraints,
         **MLP_CONSTRAINTS,
+        **CODE_SCALING,
         "corruption": CORRUPTION,
     }
     _feature_prefix = "dae"
@@ -134,6 +137,7 @@ class DenoisingAutoencoder(BaseAutoencoder):
         activation="sigmoid",
         tied_weights=False,
         loss="auto",
+        scale_codes=True,
         max_iter=100,
         batch_size=64,
         lr=1e-3,

@@ -18,6 +18,16 @@ SHARED_PARAMETERS = {
     "activation": ('{"sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus", "identity"}',
                    "Activation of the hidden layers and the code."),
     "tied_weights": ("bool", "Decoder weights are the transposed encoder weights (W' = Wᵀ)."),
+    "scale_codes": ("bool", "``True``: ``transform`` returns the codes centred (each unit's mean over the training "
+                            "rows subtracted, ``code_mean_``) and divided by one number, the root mean square of "
+                            "the units' standard deviations on those rows (``code_scale_``): features of about "
+                            "unit variance, as after PCA or a ``StandardScaler``, which the estimators users put "
+                            "after PCA expect (``LogisticRegression`` at a loose ``tol`` predicts a single class "
+                            "on raw sigmoid codes), while the distances between codes keep their proportions. "
+                            "``inverse_transform`` undoes it. ``False``: the encoder's activations as they are "
+                            "(the papers' sigmoid code in (0, 1)). Measured after ``fit`` on its rows and after "
+                            "each ``partial_fit`` on its chunk (unless the chunk is a single row); "
+                            "``set_params(scale_codes=...)`` takes effect without refitting."),
     "loss": ('{"auto", "cross_entropy", "squared_error"}',
              'Reconstruction loss, summed over features and averaged over samples: ``"cross_entropy"`` '
              '(a sigmoid output, for data in [0, 1]) or ``"squared_error"`` (a linear output). ``"auto"`` '

@@ -7,7 +7,7 @@ from ..nn.corruption import MaskingNoise
 from ..nn.layers import ACTIVATIONS
 from ..nn.losses import RECONSTRUCTION_LOSSES
 
-__all__ = ["MLP_CONSTRAINTS", "CORRUPTION", "DEFAULT_MASKING", "copy_corruption", "copy_parameter_object",
+__all__ = ["MLP_CONSTRAINTS", "CODE_SCALING", "CORRUPTION", "DEFAULT_MASKING", "copy_corruption", "copy_parameter_object",
            "is_parameter_object"]
 
 #: Parameter constraints of the MLP autoencoders (DAE, stacks, CAE, SAE).
@@ -16,6 +16,9 @@ MLP_CONSTRAINTS = {
     "tied_weights": ["boolean"],
     "loss": [StrOptions({"auto", *RECONSTRUCTION_LOSSES})],
 }
+
+#: The constraint of the transformers' ``scale_codes`` (DAE, stacks, CAE, SAE).
+CODE_SCALING = {"scale_codes": ["boolean"]}
 
 #: The constraint of a ``corruption`` parameter.
 CORRUPTION = [HasMethods(["__call__", "get_params", "set_params"]), None]

@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..nn.losses import SPARSITY_PENALTIES, SparsityPenalty
 from .autoencoder import BaseAutoencoder
 from .custom import CUSTOM_CONSTRAINTS, check_custom_modules
-from .params import MLP_CONSTRAINTS
+from .params import CODE_SCALING, MLP_CONSTRAINTS
 
 __all__ = ["SparseAE"]
 
@@ -36,6 +36,14 @@ class SparseAE(BaseAutoencoder):
             "softplus", "identity"}, default="relu"
         Activation of the hidden layers and the code. ``"kl"`` requires
         ``"sigmoid"``.
+    scale_codes : bool, default=True
+        ``True``: ``transform`` divides the codes by one number, the root mean
+        square of their entries on the training rows (``code_scale_``), so that
+        downstream estimators see features of about unit scale; they are not
+        centred, so a sparse code keeps its exact zeros. ``inverse_transform``
+        undoes it. ``False``: the encoder's activations as they are. Measured
+        after ``fit`` on its rows and after each ``partial_fit`` on its chunk
+        (unless the chunk is a single row).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` and stop when the validation loss
         (with the penalty) has not improved by a relative ``tol`` for
@@ -59,6 +67,11 @@ class SparseAE(BaseAutoencoder):
         The trained skorch net.
     device_ : torch.device
         Where the model lives.
+    code_mean_ : ndarray of shape (n_components,)
+        Zeros: a sparse code is not centred (see ``scale_codes``).
+    code_scale_ : float
+        What ``transform`` divides the codes by with ``scale_codes=True``: the
+        root mean square of the code's entries on the training rows.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -89,11 +102,13 @@ class SparseAE(BaseAutoencoder):
         **CUSTOM_CONSTRAINTS,
         **BaseAutoencoder._parameter_constraints,
         **MLP_CONSTRAINTS,
+        **CODE_SCALING,
         "sparsity": [Interval(Real, 0, None, closed="left")],
         "sparsity_penalty": [StrOptions(set(SPARSITY_PENALTIES))],
         "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
     }
     _feature_prefix = "sparseae"
+    _centre_codes = False
 
     def __init__(
         self,
@@ -106,6 +121,7 @@ class SparseAE(BaseAutoencoder):
         activation="relu",
         tied_weights=False,
         loss="auto",
+        scale_codes=True,
         max_iter=100,
         batch_size=64,
         lr=1e-3,

@@ -18,7 +18,7 @@ from ..nn.autoencoders import Autoencoder, StackedAutoencoder
 from ..nn.losses import RECONSTRUCTION_LOSSES, ReconstructionLoss
 from .autoencoder import BaseAutoencoder
 from .base import Phase
-from .params import CORRUPTION, DEFAULT_MASKING, MLP_CONSTRAINTS, copy_corruption
+from .params import CODE_SCALING, CORRUPTION, DEFAULT_MASKING, MLP_CONSTRAINTS, copy_corruption
 
 __all__ = ["StackedDAE", "STACK_CONSTRAINTS", "layer_widths", "layer_corruptions", "layer_loss",
            "pretraining_phases"]
@@ -186,6 +186,8 @@ class StackedDAE(BaseAutoencoder):
         The skorch net of the deep autoencoder.
     device_ : torch.device
         Where the model lives.
+    code_mean_, code_scale_ : ndarray of shape (n_components,), float
+        What ``transform`` centres and divides the codes by (see ``scale_codes``).
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -231,7 +233,7 @@ class StackedDAE(BaseAutoencoder):
     (1797, 64)
     """
 
-    _parameter_constraints = {**BaseAutoencoder._parameter_constraints, **STACK_CONSTRAINTS}
+    _parameter_constraints = {**BaseAutoencoder._parameter_constraints, **STACK_CONSTRAINTS, **CODE_SCALING}
     _feature_prefix = "stackeddae"
 
     def __init__(
@@ -243,6 +245,7 @@ class StackedDAE(BaseAutoencoder):
         activation="sigmoid",
         tied_weights=False,
         loss="auto",
+        scale_codes=True,
         max_iter=50,
         fine_tune_iter=50,
         batch_size=64,
