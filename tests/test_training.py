@@ -88,7 +88,7 @@ def test_a_failed_partial_fit_rolls_back_the_optimiser_and_generators(small_digi
     failed.set_params(lr=1e12)
     with pytest.raises(DivergenceError):
         failed.partial_fit(X * 1e3)
-    failed.set_params(lr=1e-3)
+    failed.set_params(lr=clean.lr)
     failed.partial_fit(X)
     clean.partial_fit(X)
     np.testing.assert_array_equal(failed.transform(X), clean.transform(X))

@@ -31,8 +31,12 @@ class DenoisingAutoencoder(BaseAutoencoder):
 
     Parameters
     ----------
-    n_components : int, default=128
-        Width of the code returned by :meth:`transform`.
+    n_components : int, default=256
+        Width of the code returned by :meth:`transform`. The defaults of
+        ``n_components``, ``lr`` and ``max_iter`` were chosen on a tuning suite of
+        generated sets for the held-out accuracy of LogisticRegression on the codes,
+        within twice the fit time of ``BernoulliRBM(n_iter=10)``
+        (``benchmarks/bench_defaults.py``); before, they were 128, 1e-3 and 100.
     hidden_layer_sizes : tuple of int, default=()
         Encoder layers between the input and the code; the decoder mirrors them.
         The default is the paper's single hidden layer (the code itself).
@@ -130,7 +134,7 @@ class DenoisingAutoencoder(BaseAutoencoder):
 
     def __init__(
         self,
-        n_components=128,
+        n_components=256,
         *,
         hidden_layer_sizes=(),
         corruption=DEFAULT_MASKING,
@@ -138,9 +142,9 @@ class DenoisingAutoencoder(BaseAutoencoder):
         tied_weights=False,
         loss="auto",
         scale_codes=True,
-        max_iter=100,
+        max_iter=50,
         batch_size=64,
-        lr=1e-3,
+        lr=3e-3,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,

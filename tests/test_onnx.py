@@ -1,0 +1,109 @@
+"""ONNX export (``skae.onnx``, the ``[onnx]`` extra): onnxruntime gives what the estimator gives."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("skl2onnx")
+ort = pytest.importorskip("onnxruntime")
+
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from skae import (  # noqa: E402
+    DVAE,
+    VAE,
+    AutoencoderOutlierDetector,
+    ContractiveAE,
+    DenoisingAutoencoder,
+    DenoisingImputer,
+    SparseAE,
+    StackedDAE,
+    StackedDAEClassifier,
+)
+from skae.modules import ConvDecoder, ConvEncoder  # noqa: E402
+from skae.onnx import to_onnx  # noqa: E402
+
+FAST = {"max_iter": 3, "random_state": 0, "device": "cpu"}
+
+TRANSFORMERS = {
+    "DenoisingAutoencoder": lambda: DenoisingAutoencoder(8, hidden_layer_sizes=(16,), **FAST),
+    "DenoisingAutoencoder(scale_codes=False)": lambda: DenoisingAutoencoder(8, scale_codes=False, **FAST),
+    "StackedDAE": lambda: StackedDAE(8, hidden_layer_sizes=(24,), fine_tune_iter=2, **FAST),
+    "ContractiveAE": lambda: ContractiveAE(8, **FAST),
+    "SparseAE": lambda: SparseAE(8, **FAST),
+    "VAE": lambda: VAE(4, hidden_layer_sizes=(16,), **FAST),
+    "DVAE": lambda: DVAE(4, hidden_layer_sizes=(16,), **FAST),
+    "conv pair (encoder=)": lambda: DenoisingAutoencoder(
+        8, encoder=ConvEncoder, decoder=ConvDecoder, input_shape=(1, 8, 8), **FAST),
+}
+
+
+def run(onx, X):
+    session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    return session.run(None, {session.get_inputs()[0].name: X})
+
+
+@pytest.fixture(scope="module")
+def X(digits):
+    return digits[0].astype(np.float32)
+
+
+@pytest.mark.parametrize("name", list(TRANSFORMERS))
+def test_transform_matches_onnxruntime_at_batch_1_and_257(name, X):
+    est = TRANSFORMERS[name]().fit(X[:400])
+    onx = to_onnx(est, X[:1])
+    for batch in (X[:1], X[:257]):
+        (codes,) = run(onx, batch)
+        np.testing.assert_allclose(codes, est.transform(batch), rtol=1e-5, atol=1e-5)
+
+
+def test_a_pipeline_with_a_classifier_gives_identical_labels(digits):
+    X, y = digits[0].astype(np.float32), digits[1]
+    pipe = Pipeline([("scaler", StandardScaler()), ("dae", DenoisingAutoencoder(16, **FAST)),
+                     ("clf", LogisticRegression(max_iter=500))]).fit(X, y)
+    onx = to_onnx(pipe, X[:1], options={id(pipe.named_steps["clf"]): {"zipmap": False}})
+    labels, proba = run(onx, X)
+    np.testing.assert_array_equal(labels, pipe.predict(X))
+    np.testing.assert_allclose(proba, pipe.predict_proba(X), atol=1e-5)
+
+
+def test_skl2onnx_own_to_onnx_converts_a_pipeline_once_skae_onnx_is_imported(digits):
+    from skl2onnx import to_onnx as skl2onnx_to_onnx
+
+    X = digits[0].astype(np.float32)
+    pipe = Pipeline([("scaler", StandardScaler()), ("sdae", StackedDAE(8, hidden_layer_sizes=(16,), **FAST))]).fit(X)
+    (codes,) = run(skl2onnx_to_onnx(pipe, X[:1]), X[:50])
+    np.testing.assert_allclose(codes, pipe.transform(X[:50]), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("labels", ["int", "str"])
+def test_stacked_dae_classifier_labels_and_probabilities(digits, labels):
+    X, y = digits[0].astype(np.float32)[:400], digits[1][:400]
+    y = y if labels == "int" else np.array([f"digit {d}" for d in y], dtype=object)
+    clf = StackedDAEClassifier(hidden_layer_sizes=(32,), n_components=16, fine_tune_iter=3, **FAST).fit(X, y)
+    onx = to_onnx(clf, X[:1], options={id(clf): {"zipmap": False}})
+    for batch in (X[:1], X[:257]):
+        predicted, proba = run(onx, batch)
+        np.testing.assert_array_equal(predicted, clf.predict(batch))
+        np.testing.assert_allclose(proba, clf.predict_proba(batch), rtol=1e-5, atol=1e-5)
+
+
+def test_float64_input_exports_a_double_graph(X):
+    est = DenoisingAutoencoder(8, **FAST).fit(X[:300])
+    X64 = X[:20].astype(np.float64)
+    (codes,) = run(to_onnx(est, X64[:1]), X64)
+    assert codes.dtype == np.float64
+    np.testing.assert_allclose(codes, est.transform(X64), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("make", [lambda: DenoisingImputer(max_iter=2, random_state=0),
+                                  lambda: AutoencoderOutlierDetector(DenoisingAutoencoder(4, max_iter=2))],
+                         ids=["DenoisingImputer", "AutoencoderOutlierDetector"])
+def test_models_not_covered_are_a_clear_error_naming_them(make, X):
+    est = make().fit(X[:100])
+    with pytest.raises(TypeError, match=f"cannot export {type(est).__name__}"):
+        to_onnx(est, X[:1])
+    with pytest.raises(TypeError, match="cannot export DenoisingImputer"):
+        to_onnx(Pipeline([("impute", DenoisingImputer(max_iter=1, random_state=0)), ("scale", StandardScaler())])
+                .fit(X[:100]), X[:1])
