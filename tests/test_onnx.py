@@ -97,13 +97,54 @@ def test_float64_input_exports_a_double_graph(X):
     np.testing.assert_allclose(codes, est.transform(X64), rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("make", [lambda: DenoisingImputer(max_iter=2, random_state=0),
-                                  lambda: AutoencoderOutlierDetector(DenoisingAutoencoder(4, max_iter=2))],
-                         ids=["DenoisingImputer", "AutoencoderOutlierDetector"])
-def test_models_not_covered_are_a_clear_error_naming_them(make, X):
+@pytest.mark.parametrize("options", [{}, {"keep_empty_features": True, "add_indicator": True}])
+def test_the_imputer_keeps_observed_entries_and_fills_missing_ones_as_transform_does(X, options):
+    rng = np.random.RandomState(0)
+    X_missing = np.where(rng.uniform(size=X.shape) < 0.2, np.nan, X).astype(np.float32)
+    X_missing[:, 0] = np.nan  # a column empty at fit: dropped, or kept and filled with 0
+    with pytest.warns(UserWarning) if not options else _no_warning():
+        imputer = DenoisingImputer(max_iter=3, random_state=0, **options).fit(X_missing[:400])
+    onx = to_onnx(imputer, X_missing[:1])
+    for batch in (X_missing[:1], X_missing[:257]):
+        (filled,) = run(onx, batch)
+        expected = imputer.transform(batch)
+        assert filled.shape == expected.shape
+        np.testing.assert_allclose(filled, expected, rtol=1e-5, atol=1e-5)
+
+
+def _no_warning():
+    import contextlib
+    import warnings
+
+    @contextlib.contextmanager
+    def guard():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            yield
+    return guard()
+
+
+@pytest.mark.parametrize("contamination", ["auto", 0.1])
+def test_the_detector_gives_predict_decision_function_and_score_samples(X, contamination):
+    detector = AutoencoderOutlierDetector(DenoisingAutoencoder(8, **FAST), contamination=contamination,
+                                          random_state=0).fit(X[:400])
+    onx = to_onnx(detector, X[:1], options={id(detector): {"score_samples": True}})
+    for batch in (X[:1], X[:257]):
+        labels, decision, scores = run(onx, batch)
+        np.testing.assert_array_equal(labels[:, 0], detector.predict(batch))
+        np.testing.assert_allclose(decision[:, 0], detector.decision_function(batch), rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(scores[:, 0], detector.score_samples(batch), rtol=1e-5, atol=1e-4)
+    if contamination == 0.1:  # a tenth of the training rows are flagged: both labels are exercised
+        assert set(np.unique(run(onx, X[:400])[0])) == {-1, 1}
+
+
+@pytest.mark.parametrize("make, what", [
+    (lambda: DenoisingImputer(max_iter=2, sample_posterior=True, random_state=0), "sample_posterior=True"),
+    (lambda: AutoencoderOutlierDetector(VAE(2, max_iter=2), random_state=0), "around a VAE"),
+], ids=["imputer drawing fills", "detector around a VAE"])
+def test_what_draws_noise_is_a_clear_error_naming_it(make, what, X):
     est = make().fit(X[:100])
-    with pytest.raises(TypeError, match=f"cannot export {type(est).__name__}"):
+    with pytest.raises(TypeError, match=f"cannot export.*{what}"):
         to_onnx(est, X[:1])
-    with pytest.raises(TypeError, match="cannot export DenoisingImputer"):
-        to_onnx(Pipeline([("impute", DenoisingImputer(max_iter=1, random_state=0)), ("scale", StandardScaler())])
-                .fit(X[:100]), X[:1])
+    with pytest.raises(TypeError, match=f"cannot export.*{what}"):  # inside a pipeline too
+        to_onnx(Pipeline([("scale", StandardScaler()), ("model", est)]).fit(X[:100]), X[:1])

@@ -7,9 +7,8 @@ converter writes the fitted module's inference as a torch module (:class:`Transf
 :class:`ClassifierGraph`), exports it with ``torch.onnx.export`` (a dynamic batch axis, the opset
 skl2onnx asks for) and splices the graph in with skl2onnx's ``add_onnx_graph``.
 
-What cannot be exported is a clear error naming it: sampling (``sample``), scores that draw noise (a
-VAE's bound), training; and the models not covered yet (``DenoisingImputer``,
-``AutoencoderOutlierDetector``).
+What cannot be exported is a clear error naming it: anything that draws noise (``sample``, a VAE's
+bound as an outlier score, ``DenoisingImputer(sample_posterior=True)``) and training.
 """
 
 import logging
@@ -23,7 +22,13 @@ try:
     import onnx
     from skl2onnx import to_onnx as _skl2onnx_to_onnx
     from skl2onnx import update_registered_converter
-    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType, StringTensorType
+    from skl2onnx.common.data_types import (
+        DoubleTensorType,
+        FloatTensorType,
+        Int64TensorType,
+        StringTensorType,
+        guess_tensor_type,
+    )
     from skl2onnx.helpers.integration import add_onnx_graph
 except ImportError as exc:  # pragma: no cover - the message is the point
     raise ImportError(
@@ -32,9 +37,13 @@ except ImportError as exc:  # pragma: no cover - the message is the point
 
 from ..models.autoencoder import BaseAutoencoder
 from ..models.classifier import StackedDAEClassifier
+from ..models.impute import DenoisingImputer
+from ..models.outlier import AutoencoderOutlierDetector
+from ..models.vae import VAE
 from ..models.registry import registered_estimators
 
-__all__ = ["to_onnx", "TransformGraph", "ClassifierGraph", "register_converters", "exportable_classes"]
+__all__ = ["to_onnx", "TransformGraph", "ClassifierGraph", "ImputerGraph", "DetectorGraph", "register_converters",
+           "exportable_classes"]
 
 
 class TransformGraph(nn.Module):
@@ -71,14 +80,71 @@ class ClassifierGraph(nn.Module):
         return torch.softmax(self.module(x), dim=1)
 
 
+class ImputerGraph(nn.Module):
+    """:class:`~skae.DenoisingImputer`'s ``transform``: observed entries kept, missing ones filled.
+
+    Missing entries (``missing_values``) enter the network standardised at 0; its reconstruction,
+    scaled back, fills them; the columns empty at ``fit`` are dropped (or filled with 0 under
+    ``keep_empty_features``) and the missing indicator appended with ``add_indicator``.
+    """
+
+    def __init__(self, estimator, dtype=torch.float32):
+        super().__init__()
+        _check_exportable(estimator)
+        self.module = estimator._inference_module(dtype).cpu()
+        self.missing_value = None if estimator.missing_values != estimator.missing_values else float(
+            estimator.missing_values)
+        for name, value in (("mean", estimator.mean_), ("scale", estimator.scale_)):
+            self.register_buffer(name, torch.as_tensor(value, dtype=dtype))
+        self.register_buffer("empty", torch.as_tensor(estimator.empty_))
+        kept = np.arange(estimator.n_features_in_) if estimator.keep_empty_features else np.flatnonzero(
+            ~estimator.empty_)
+        self.register_buffer("kept", torch.as_tensor(kept, dtype=torch.int64))
+        indicator = estimator.indicator_features_
+        self.register_buffer("indicator", None if indicator is None else torch.as_tensor(indicator, dtype=torch.int64))
+
+    def forward(self, x):
+        missing = torch.isnan(x) if self.missing_value is None else x == self.missing_value
+        inputs = torch.where(missing, torch.zeros_like(x), (x - self.mean) / self.scale)
+        filled = self.module(inputs)[0] * self.scale + self.mean
+        filled = torch.where(self.empty, torch.zeros_like(filled), filled)
+        out = torch.where(missing, filled, x).index_select(1, self.kept)
+        if self.indicator is None:
+            return out
+        return torch.cat([out, missing.index_select(1, self.indicator).to(x.dtype)], dim=1)
+
+
+class DetectorGraph(nn.Module):
+    """:class:`~skae.AutoencoderOutlierDetector`: ``predict``'s labels, ``decision_function``, and
+    (option ``score_samples``) ``score_samples``, from the fitted model's reconstruction score."""
+
+    def __init__(self, detector, dtype=torch.float32, score_samples=False):
+        super().__init__()
+        _check_exportable(detector)
+        estimator = detector.estimator_
+        self.module = estimator._inference_module(dtype).cpu()
+        self.score = estimator._score_batch
+        self.offset = float(detector.offset_)
+        self.score_samples = score_samples
+
+    def forward(self, x):
+        scores = self.score(self.module, x)  # (N, 1)
+        decision = scores - self.offset
+        label = torch.where(decision < 0, -1, 1).to(torch.int64)
+        return (label, decision, scores) if self.score_samples else (label, decision)
+
+
 def exportable_classes():
     """The registered skae estimator classes this module converts."""
-    return [cls for cls in registered_estimators().values() if issubclass(cls, (BaseAutoencoder, StackedDAEClassifier))]
+    kinds = (BaseAutoencoder, StackedDAEClassifier, DenoisingImputer, AutoencoderOutlierDetector)
+    return [cls for cls in registered_estimators().values() if issubclass(cls, kinds)]
 
 
 def _graph(estimator, dtype):
     if isinstance(estimator, StackedDAEClassifier):
         return ClassifierGraph(estimator, dtype)
+    if isinstance(estimator, DenoisingImputer):
+        return ImputerGraph(estimator, dtype)
     return TransformGraph(estimator, dtype)
 
 
@@ -117,13 +183,45 @@ def _shape_transformer(operator):
     _, tensor_type = _input_dtype(operator)
     estimator = operator.raw_operator
     n = operator.inputs[0].get_first_dimension()
-    operator.outputs[0].type = tensor_type([n, estimator._n_features_out])
+    width = len(estimator.get_feature_names_out()) if isinstance(estimator, DenoisingImputer) else \
+        estimator._n_features_out
+    operator.outputs[0].type = tensor_type([n, width])
 
 
 def _convert_transformer(scope, operator, container):
     estimator = operator.raw_operator
     dtype, _ = _input_dtype(operator)
     model = _export(_graph(estimator, dtype), estimator.n_features_in_, dtype, container.target_opset)
+    add_onnx_graph(scope, operator, container, model)
+
+
+def _shape_detector(operator):
+    """skl2onnx's outlier outputs, as for IsolationForest: labels (N, 1), decision (N, 1)[, scores (N, 1)]."""
+    _, tensor_type = _input_dtype(operator)
+    n = operator.inputs[0].get_first_dimension()
+    operator.outputs[0].type = Int64TensorType([n, 1])
+    for output in operator.outputs[1:]:
+        output.type = tensor_type([n, 1])
+
+
+def _parse_detector(scope, model, inputs, custom_parsers=None):
+    """skl2onnx's outlier outputs (``label``, ``scores``), and ``score_samples`` when the option asks for it."""
+    operator = scope.declare_local_operator(f"Skae{type(model).__name__}", model)
+    operator.inputs = inputs
+    kind = guess_tensor_type(inputs[0].type)
+    operator.outputs.append(scope.declare_local_variable("label", Int64TensorType()))
+    operator.outputs.append(scope.declare_local_variable("scores", kind))
+    if scope.get_options(model, dict(score_samples=False))["score_samples"]:
+        operator.outputs.append(scope.declare_local_variable("score_samples", guess_tensor_type(inputs[0].type)))
+    return operator.outputs
+
+
+def _convert_detector(scope, operator, container):
+    detector = operator.raw_operator
+    dtype, _ = _input_dtype(operator)
+    score_samples = bool(container.get_options(detector, dict(score_samples=False))["score_samples"])
+    graph = DetectorGraph(detector, dtype, score_samples=score_samples)
+    model = _export(graph, detector.n_features_in_, dtype, container.target_opset)
     add_onnx_graph(scope, operator, container, model)
 
 
@@ -174,6 +272,9 @@ def register_converters():
         if issubclass(cls, StackedDAEClassifier):
             update_registered_converter(cls, f"Skae{cls.__name__}", _shape_classifier, _convert_classifier,
                                         options={"zipmap": [True, False, "columns"], "nocl": [True, False]})
+        elif issubclass(cls, AutoencoderOutlierDetector):
+            update_registered_converter(cls, f"Skae{cls.__name__}", _shape_detector, _convert_detector,
+                                        parser=_parse_detector, options={"score_samples": [True, False]})
         else:
             update_registered_converter(cls, f"Skae{cls.__name__}", _shape_transformer, _convert_transformer)
 
@@ -197,13 +298,16 @@ def to_onnx(model, X, *, target_opset=None, options=None):
     Returns
     -------
     onx : onnx.ModelProto
-        Inputs ``X``; for a transformer the output ``variable`` (the codes), for a classifier
-        ``label`` and ``probabilities``.
+        Input ``X``. Outputs: a transformer's ``transform`` (a ``DenoisingImputer``'s filled rows);
+        a classifier's ``label`` and ``probabilities``; an ``AutoencoderOutlierDetector``'s ``label``
+        (``predict``) and ``scores`` (``decision_function``), both (N, 1), and ``score_samples`` with
+        the option ``{id(detector): {"score_samples": True}}``.
 
     Raises
     ------
     TypeError
-        For a model, or a step in it, that cannot be exported (e.g. ``DenoisingImputer``).
+        For a model, or a step in it, that cannot be exported: one that draws noise
+        (``DenoisingImputer(sample_posterior=True)``, a detector around a VAE), or one not covered.
 
     Examples
     --------
@@ -236,11 +340,22 @@ def _steps(model):
 
 def _refuse_unexportable(model):
     for step in _steps(model):
-        module = type(step).__module__ or ""
-        if module.startswith("skae") and not isinstance(step, tuple(exportable_classes())):
-            raise TypeError(
-                f"skae.onnx cannot export {type(step).__name__} yet: the models it converts are "
-                f"{', '.join(sorted(c.__name__ for c in exportable_classes()))}.")
+        if (type(step).__module__ or "").startswith("skae"):
+            _check_exportable(step)
+
+
+def _check_exportable(estimator):
+    """A TypeError naming what cannot be exported: a model that is not covered, or one that draws noise."""
+    if not isinstance(estimator, tuple(exportable_classes())):
+        raise TypeError(f"skae.onnx cannot export {type(estimator).__name__}: the models it converts are "
+                        f"{', '.join(sorted(c.__name__ for c in exportable_classes()))}.")
+    if isinstance(estimator, DenoisingImputer) and estimator.sample_posterior:
+        raise TypeError("skae.onnx cannot export DenoisingImputer(sample_posterior=True): its fills are random "
+                        "draws. Export it with sample_posterior=False (the mean fill).")
+    inner = getattr(estimator, "estimator_", None)
+    if isinstance(estimator, AutoencoderOutlierDetector) and isinstance(inner, VAE):
+        raise TypeError(f"skae.onnx cannot export an AutoencoderOutlierDetector around a {type(inner).__name__}: "
+                        f"its score (a bound on log p(x)) draws noise.")
 
 
 register_converters()
