@@ -60,7 +60,7 @@ def main():
         session = ort.InferenceSession(onx.SerializeToString(), options, providers=["CPUExecutionProvider"])
         one = np.random.RandomState(1).uniform(size=(1, n_features)).astype(np.float32)
         many = np.random.RandomState(2).uniform(size=(rows, n_features)).astype(np.float32)
-        assert np.allclose(session.run(None, {"X": many[:100]})[0], model.transform(many[:100]), atol=1e-4)
+        assert np.allclose(session.run(None, {"X": many[:100]})[0], model.transform(many[:100]), rtol=1e-4, atol=1e-4)
         contenders = {
             "transform, 1 row": lambda: [model.transform(one) for _ in range(calls)],
             "onnxruntime, 1 row": lambda: [session.run(None, {"X": one}) for _ in range(calls)],
