@@ -60,7 +60,10 @@ def main():
         session = ort.InferenceSession(onx.SerializeToString(), options, providers=["CPUExecutionProvider"])
         one = np.random.RandomState(1).uniform(size=(1, n_features)).astype(np.float32)
         many = np.random.RandomState(2).uniform(size=(rows, n_features)).astype(np.float32)
-        assert np.allclose(session.run(None, {"X": many[:100]})[0], model.transform(many[:100]), rtol=1e-4, atol=1e-4)
+        # agreement in the encoder's activations: a barely trained code has a tiny spread, which the
+        # scaling of transform (÷ code_scale_) magnifies along with float32's rounding
+        difference = session.run(None, {"X": many[:100]})[0] - model.transform(many[:100])
+        assert np.abs(difference * model.code_scale_).max() < 1e-5
         contenders = {
             "transform, 1 row": lambda: [model.transform(one) for _ in range(calls)],
             "onnxruntime, 1 row": lambda: [session.run(None, {"X": one}) for _ in range(calls)],
