@@ -188,3 +188,27 @@ def test_bench_overrides_quick_run_compares_both_epochs(tmp_path):
     assert [r["rate"] for r in result["rows"]] == [0.0, 0.25]
     assert all(set(r["times_s"]) == {"hand", "skae", "skorch"} and r["skorch_over_skae"] > 0 for r in result["rows"])
     assert "| 25% masking |" in printed
+
+
+@pytest.mark.slow
+def test_bench_defaults_quick_run_chooses_within_the_budget_and_validates(tmp_path):
+    result, printed = quick_run("bench_defaults.py", tmp_path)
+    chosen = result["chosen"]
+    assert chosen is not None and len(result["sets"]) == 4
+    within = [s["runs"][chosen]["seconds"] <= result["budget"] * s["rbm_seconds"] for s in result["sets"].values()]
+    assert sum(within) >= 3 and "(the rule's choice)" in printed
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_defaults.py"), "--validate", "--quick",
+                    "--out", str(tmp_path / "result.json")], capture_output=True, text=True, check=True, timeout=600)
+    validated = json.loads((tmp_path / "result.json").read_text())["validation"]["sets"]
+    assert set(validated) == {"digits", "MNIST-1D", "breast cancer", "wine"}
+    assert all(len(s["rows"]["the rule's choice"]["accuracy"]) == len(s["rbm_seconds"]) for s in validated.values())
+
+
+@pytest.mark.slow
+def test_bench_onnx_quick_run_times_both_models(tmp_path):
+    pytest.importorskip("onnxruntime")
+    result, printed = quick_run("bench_onnx.py", tmp_path)
+    assert len(result["models"]) == 2
+    for model in result["models"].values():
+        assert all(len(times) == result["meta"]["rounds"] for times in model["times_s"].values())
+    assert "single-row latency ≤ 1/5" in printed
