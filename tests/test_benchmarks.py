@@ -212,3 +212,12 @@ def test_bench_onnx_quick_run_times_both_models(tmp_path):
     for model in result["models"].values():
         assert all(len(times) == result["meta"]["rounds"] for times in model["times_s"].values())
     assert "single-row latency ≤ 1/5" in printed
+
+
+@pytest.mark.slow
+def test_bench_semisupervised_quick_run_fills_every_cell(tmp_path):
+    result, printed = quick_run("bench_semisupervised.py", tmp_path, "--sets", "digits")
+    cells = result["sets"]["digits"]["cells"]
+    assert set(cells) == {"0.01", "0.05", "0.1", "1.0"}
+    assert all(len(m["accuracy"]) == 2 for cell in cells.values() for m in cell.values())
+    assert "StackedDAEClassifier (y = -1)" in printed

@@ -198,3 +198,27 @@ def test_pca_swap_tables_from_a_hand_built_result():
     assert "search ≤ 10× PCA's time: not reached (17.0×, one run)" in table
     result["DenoisingAutoencoder"].update(best_score=0.9, seconds=10.0)
     assert "≥ PCA's: reached" in bench("bench_pca_swap").tables(result)["table"]
+
+
+def test_semisupervised_tables_pick_the_best_baseline_per_cell_and_judge_the_goal():
+    sb = bench("bench_semisupervised")
+    methods = (*sb.BASELINES, *sb.SKAE)
+
+    def cell(best_baseline, skae_gain):
+        out = {m: {"accuracy": [0.50, 0.52, 0.51], "seconds": [1.0, 1.0, 1.0]} for m in methods}
+        out[best_baseline]["accuracy"] = [0.60, 0.62, 0.61]
+        out["StackedDAE codes → LabelSpreading (knn)"]["accuracy"] = [0.60 + skae_gain + d for d in (0.0, 0.01, 0.0)]
+        return out
+
+    section = {"n_train": 100, "n_test": 50,
+               "cells": {"0.01": cell("LabelSpreading (knn)", 0.05), "0.1": cell("SVC (labelled rows)", 0.0),
+                         "1.0": cell("SVC (labelled rows)", 0.0)}}
+    blocks = sb.tables({"sets": {"digits": section}})
+    assert_tables({"digits": blocks["digits"]}, {"digits"})
+    assert "| StackedDAE codes → LabelSpreading (knn) | **65.3** |" in blocks["digits"]
+    assert "(LabelSpreading (knn))" in blocks["digits"] and "(SVC (labelled rows))" in blocks["digits"]
+    assert "1% labels: a skae route beats the best baseline by ≥ 2 points, its interval excluding 0, on 1 of 1 " \
+           "sets (digits)" in blocks["goals"]
+    assert "10% labels: a skae route beats the best baseline by ≥ 2 points, its interval excluding 0, on 0 of 1" \
+           in blocks["goals"]
+    assert "digits -10.0 [-10.0, -10.0] worse (not within 0.5 points)" in blocks["goals"]
