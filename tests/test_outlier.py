@@ -143,3 +143,26 @@ def test_load_puts_the_detectors_model_on_the_device_asked_for(tmp_path):
     loaded = skae.load(tmp_path / "detector.skae", device="cpu")
     assert loaded.device_.type == "cpu"
     np.testing.assert_array_equal(loaded.score_samples(X), detector.score_samples(X))
+
+
+def test_feature_scores_sum_to_the_score_and_point_at_the_corrupted_column():
+    """Issue 32: which features made a row anomalous. A row with one column pushed far off must have that
+    column's term the largest; the terms are the reconstruction loss's, so they sum to -score_samples."""
+    rng = np.random.RandomState(0)
+    latent = rng.normal(size=(400, 3))
+    X = latent @ rng.normal(size=(3, 8)) + 0.1 * rng.normal(size=(400, 8))  # correlated columns
+    detector = AutoencoderOutlierDetector(DenoisingAutoencoder(4, max_iter=30), random_state=0).fit(X)
+    scores = detector.feature_scores(X)
+    assert scores.shape == X.shape and (scores >= 0).all()
+    np.testing.assert_allclose(scores.sum(axis=1), -detector.score_samples(X), rtol=1e-5, atol=1e-6)
+    odd = X[:20].copy()
+    for i in range(len(odd)):
+        odd[i, i % 8] += 10 * X[:, i % 8].std()  # each row: one column far off
+    assert (np.argmax(detector.feature_scores(odd), axis=1) == np.arange(20) % 8).all()
+
+
+def test_feature_scores_of_a_variational_detector_is_a_clear_error():
+    X = np.random.RandomState(0).uniform(size=(100, 6))
+    detector = AutoencoderOutlierDetector(VAE(2, max_iter=2), random_state=0).fit(X)
+    with pytest.raises(TypeError, match="feature_scores needs a reconstruction score"):
+        detector.feature_scores(X)

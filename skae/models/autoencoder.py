@@ -305,9 +305,13 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
             Z = Z * Z.dtype.type(self.code_scale_) + self.code_mean_.astype(Z.dtype)
         return self._map_rows(Z, lambda m, zb: m.decoder(zb), self.n_features_in_)
 
-    def _score_batch(self, module, xb):
+    def _feature_losses(self, module, xb):
+        """Each entry's reconstruction loss on batch ``xb``: (B, D), rows summing to minus the score."""
         preactivation = module.decoder.preactivation(module.encoder(xb))
-        return -reconstruction_loss(preactivation, xb, self.loss_)[:, None]
+        return reconstruction_loss(preactivation, xb, self.loss_, reduction="elementwise")
+
+    def _score_batch(self, module, xb):
+        return -self._feature_losses(module, xb).sum(dim=1, keepdim=True)
 
     def score_samples(self, X):
         """Negative reconstruction loss of each sample (higher is better).

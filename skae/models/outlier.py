@@ -12,7 +12,8 @@ from ..engine.seeds import purpose_seed
 from ..nn.corruption import MaskingNoise
 from .dae import DenoisingAutoencoder
 from .registry import Registered
-from .validation import refuse_fit_params
+from .validation import check_X_for_loss, refuse_fit_params
+from .vae import VAE
 
 __all__ = ["AutoencoderOutlierDetector"]
 
@@ -161,6 +162,50 @@ class AutoencoderOutlierDetector(Registered, OutlierMixin, BaseEstimator):
         check_is_fitted(self, "estimator_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return self.estimator_.score_samples(X)
+
+    def feature_scores(self, X):
+        """Each column's part of each row's anomaly: which features made a row anomalous.
+
+        The model's score of a row is minus its reconstruction loss, a sum over the
+        columns; ``feature_scores`` returns the terms of that sum, so each row sums to
+        ``-score_samples(X)`` and a larger entry is a column worse reconstructed.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_features)
+            Non-negative; ``scores.sum(axis=1) == -score_samples(X)`` up to rounding.
+
+        Raises
+        ------
+        TypeError
+            For a detector around a VAE or DVAE, whose score (a bound on log p(x)) also
+            holds a KL term that belongs to no column.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skae import AutoencoderOutlierDetector, DenoisingAutoencoder
+        >>> X = np.random.RandomState(0).normal(size=(200, 5))
+        >>> detector = AutoencoderOutlierDetector(DenoisingAutoencoder(4, max_iter=5), random_state=0).fit(X)
+        >>> odd = X[:1].copy()
+        >>> odd[0, 3] = 8.0                                       # one column far off
+        >>> int(np.argmax(detector.feature_scores(odd)[0]))
+        3
+        >>> bool(np.allclose(detector.feature_scores(X).sum(axis=1), -detector.score_samples(X)))
+        True
+        """
+        check_is_fitted(self, "estimator_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        estimator = self.estimator_
+        if isinstance(estimator, VAE) or not hasattr(estimator, "_feature_losses"):
+            raise TypeError(f"feature_scores needs a reconstruction score, a sum over the columns; the score of a "
+                            f"{type(estimator).__name__} also holds a term that belongs to no column.")
+        check_X_for_loss(X, estimator.loss_)
+        return estimator._map_rows(X, estimator._feature_losses, X.shape[1])
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers.
