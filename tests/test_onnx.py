@@ -151,3 +151,16 @@ def test_what_draws_noise_is_a_clear_error_naming_it(make, what, X):
         to_onnx(est, X[:1])
     with pytest.raises(TypeError, match=f"cannot export.*{what}"):  # inside a pipeline too
         to_onnx(Pipeline([("scale", StandardScaler()), ("model", est)]).fit(X[:100]), X[:1])
+
+
+def test_a_column_transformer_with_a_skae_step_exports(X):
+    """skl2onnx's ColumnTransformer converter with a skae step on some columns and a scaler on the others."""
+    from sklearn.compose import ColumnTransformer
+
+    columns = ColumnTransformer([("dae", DenoisingAutoencoder(6, **FAST), list(range(32))),
+                                 ("scale", StandardScaler(), list(range(32, 64)))])
+    pipe = Pipeline([("columns", columns), ("clf", LogisticRegression(max_iter=300))]).fit(X[:400], np.arange(400) % 3)
+    onx = to_onnx(pipe, X[:1], options={id(pipe.named_steps["clf"]): {"zipmap": False}})
+    labels, proba = run(onx, X[:257])
+    np.testing.assert_array_equal(labels, pipe.predict(X[:257]))
+    np.testing.assert_allclose(proba, pipe.predict_proba(X[:257]), atol=1e-5)
