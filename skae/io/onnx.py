@@ -3,8 +3,8 @@
 Importing this module registers, with skl2onnx, a converter and a shape calculator for every skae
 estimator whose inference is a fixed function of its input, so that skl2onnx's own
 ``to_onnx(pipeline, X[:1])`` converts a ``Pipeline`` or ``ColumnTransformer`` holding skae steps. Each
-converter writes the fitted module's inference as a torch module (:class:`TransformGraph`,
-:class:`ClassifierGraph`), exports it with ``torch.onnx.export`` (a dynamic batch axis, the opset
+converter writes the fitted model's method as a torch module (:class:`TransformGraph`,
+:class:`ClassifierGraph`, :class:`ImputerGraph`, :class:`DetectorGraph`), exports it with ``torch.onnx.export`` (a dynamic batch axis, the opset
 skl2onnx asks for) and splices the graph in with skl2onnx's ``add_onnx_graph``.
 
 What cannot be exported is a clear error naming it: anything that draws noise (``sample``, a VAE's
@@ -32,7 +32,8 @@ try:
     from skl2onnx.helpers.integration import add_onnx_graph
 except ImportError as exc:  # pragma: no cover - the message is the point
     raise ImportError(
-        "skae.onnx needs the optional ONNX packages: pip install 'skae[onnx]' (skl2onnx, onnx, onnxruntime)."
+        "skae.onnx needs the optional ONNX packages: pip install 'skae[onnx]' (skl2onnx, onnx, onnxruntime, "
+        "onnxscript)."
     ) from exc
 
 from ..models.autoencoder import BaseAutoencoder
