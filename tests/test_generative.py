@@ -213,7 +213,8 @@ def test_the_chain_on_binarized_digits_is_closer_to_the_data_than_an_rbm_gibbs_c
         within = [pairwise_distances(Z).sum() / (len(Z) * (len(Z) - 1)) for Z in (A, B)]
         return 2 * pairwise_distances(A, B).mean() - sum(within)
 
-    dae = DenoisingAutoencoder(256, corruption=SaltAndPepperNoise(0.4), max_iter=100, random_state=0).fit(X_train)
+    dae = DenoisingAutoencoder(256, corruption=SaltAndPepperNoise(0.4), max_iter=100, lr=1e-3,  # as recorded
+                               random_state=0).fit(X_train)
     chain = dae.sample(len(X_test), n_steps=100, random_state=0)
     rbm = BernoulliRBM(64, learning_rate=0.05, n_iter=50, random_state=0).fit(X_train)
     v = (np.random.RandomState(0).uniform(size=X_test.shape) < 0.5).astype(np.float64)
