@@ -21,7 +21,7 @@ import time
 import numpy as np
 import torch
 from _report import machine, write_json
-from bench_training import GOAL, SPEED, interval_cell, mean_interval, ratios
+from bench_training import GOAL, SPEED, interleaved, interval_cell, mean_interval, ratios
 
 from skae import DenoisingAutoencoder
 
@@ -70,12 +70,7 @@ def main():
             f"transform, {rows:,} rows": lambda: model.transform(many),
             f"onnxruntime, {rows:,} rows": lambda: session.run(None, {"X": many}),
         }
-        times = {key: [] for key in contenders}
-        for r in range(rounds):
-            for key in (list(contenders) if r % 2 == 0 else list(contenders)[::-1]):
-                start = time.perf_counter()
-                contenders[key]()
-                times[key].append(time.perf_counter() - start)
+        times = interleaved(contenders, lambda key: contenders[key](), rounds)
         result["models"][name] = {"export_seconds": export_seconds, "times_s": times}
         print(name, {k: round(statistics.median(v), 4) for k, v in times.items()}, flush=True)
     for block in tables(result).values():
