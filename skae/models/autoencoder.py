@@ -103,9 +103,6 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
     def _n_features_out(self):
         return self.n_components
 
-    #: Training rows a subclass samples for what it measures after training (the DAE's sampler noise).
-    _check_rows = 2048
-
     #: ``scale_codes`` centres the codes (a sparse code is only divided by its scale, keeping its zeros).
     _centre_codes = True
 

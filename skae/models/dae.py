@@ -167,6 +167,9 @@ class DenoisingAutoencoder(BaseAutoencoder):
     def _objective(self):
         return {**super()._objective(), "corruption": self.corruption_}
 
+    #: Training rows sampled for the reconstruction noise of :meth:`sample` (p(x | x̃)).
+    _check_rows = 2048
+
     #: Training rows kept for ``sample(init="data")``.
     _sample_rows = 1000
 
