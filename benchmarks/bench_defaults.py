@@ -149,12 +149,12 @@ def validate(path, quick):
     write_json(path, result)
 
 
-def choose(result):
-    """Index of the configuration the rule picks (see the module docstring)."""
+def choose(result, reference="rbm_seconds"):
+    """Index of the configuration the rule picks (see the module docstring); ``reference``: the budget's unit."""
     sets = list(result["sets"].values())
 
     def within(i):
-        return sum(s["runs"][i]["seconds"] <= result["budget"] * s["rbm_seconds"] for s in sets)
+        return sum(s["runs"][i]["seconds"] <= result["budget"] * s[reference] for s in sets)
 
     def accuracy(i):
         return statistics.mean(s["runs"][i]["accuracy"] for s in sets)
@@ -168,45 +168,51 @@ def _name(config):
     return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in config.items())
 
 
-def tables(result):
-    """The tuning suite's table: each configuration's mean accuracy and time ratio, best first."""
+def tables(result, model="DenoisingAutoencoder", reference=("rbm_seconds", "`BernoulliRBM(n_iter=10)`", "RBM"),
+           current=CURRENT):
+    """The tuning suite's table (each configuration's mean accuracy and time ratio, best first), the validation.
+
+    ``reference``: the budget's unit, as (its key in each set, its name, its short name).
+    """
+    key, unit, short = reference
     sets = result["sets"]
     names = list(sets)
     rows = []
     for i, config in enumerate(result["configs"]):
         accuracies = [sets[s]["runs"][i]["accuracy"] for s in names]
-        ratios = [sets[s]["runs"][i]["seconds"] / sets[s]["rbm_seconds"] for s in names]
+        ratios = [sets[s]["runs"][i]["seconds"] / sets[s][key] for s in names]
         rows.append((statistics.mean(accuracies), i, accuracies, ratios))
     rows.sort(key=lambda row: -row[0])
     chosen = result.get("chosen")
-    lines = [f"Held-out LogisticRegression accuracy on the codes and fit time ÷ `BernoulliRBM(n_iter=10)`'s, "
-             f"per set; budget: {result['budget']:g}× the RBM's time on at least 3 of the {len(names)} sets.", "",
-             "| DenoisingAutoencoder | mean acc. | " + " | ".join(f"{s}: acc., × RBM" for s in names)
+    lines = [f"Held-out LogisticRegression accuracy on the codes and fit time ÷ {unit}'s, "
+             f"per set; budget: {result['budget']:g}× the {short}'s time on at least 3 of the {len(names)} sets.", "",
+             f"| {model} | mean acc. | " + " | ".join(f"{s}: acc., × {short}" for s in names)
              + " | within budget |", "|---|---|" + "---|" * len(names) + "---|"]
     for mean, i, accuracies, ratios in rows:
         config = result["configs"][i]
         label = _name(config) + (" (the rule's choice)" if i == chosen else "") + (
-            " (defaults before)" if config == CURRENT else "")
+            " (defaults before)" if config == current else "")
         cells = " | ".join(f"{a:.3f}, {r:.1f}×" for a, r in zip(accuracies, ratios))
         inside = sum(r <= result["budget"] for r in ratios)
         lines.append(f"| {label} | {mean:.3f} | {cells} | {inside} of {len(names)} |")
     blocks = {"table": "\n".join(lines)}
     if "validation" in result:
-        blocks["validation"] = validation_table(result["validation"])
+        blocks["validation"] = validation_table(result["validation"], reference=(key, short))
     return blocks
 
 
-def validation_table(validation):
+def validation_table(validation, reference=("rbm_seconds", "RBM")):
     """The choice against the defaults before, on the reported sets."""
     from _stats import paired_interval
 
+    key, short = reference
     lines = ["| data | LR acc., defaults before | LR acc., the rule's choice | choice − before (points) | "
-             "fit ÷ RBM's, before | fit ÷ RBM's, choice |", "|---|---|---|---|---|---|"]
+             f"fit ÷ {short}'s, before | fit ÷ {short}'s, choice |", "|---|---|---|---|---|---|"]
     for name, section in validation["sets"].items():
         before, after = section["rows"]["defaults before"], section["rows"]["the rule's choice"]
         diff = paired_interval(after["accuracy"], before["accuracy"],
                                test_fraction=0.25 if section["folds"] else None)
-        rbm = statistics.mean(section["rbm_seconds"])
+        rbm = statistics.mean(section[key])
         lines.append(f"| {name} | {100 * statistics.mean(before['accuracy']):.1f} | "
                      f"{100 * statistics.mean(after['accuracy']):.1f} | {diff.format(100)} | "
                      f"{statistics.mean(before['seconds']) / rbm:.1f}× | {statistics.mean(after['seconds']) / rbm:.1f}× |")
