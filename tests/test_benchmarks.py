@@ -205,6 +205,18 @@ def test_bench_defaults_quick_run_chooses_within_the_budget_and_validates(tmp_pa
 
 
 @pytest.mark.slow
+def test_bench_stacked_defaults_quick_run_chooses_within_the_dae_budget_and_validates(tmp_path):
+    result, printed = quick_run("bench_stacked_defaults.py", tmp_path)
+    chosen = result["chosen"]
+    within = [s["runs"][chosen]["seconds"] <= result["budget"] * s["dae_seconds"] for s in result["sets"].values()]
+    assert sum(within) >= 3 and "| StackedDAE | mean acc. |" in printed and "(the rule's choice)" in printed
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_stacked_defaults.py"), "--validate", "--quick",
+                    "--out", str(tmp_path / "result.json")], capture_output=True, text=True, check=True, timeout=600)
+    validated = json.loads((tmp_path / "result.json").read_text())["validation"]["sets"]
+    assert all(len(s["rows"]["defaults before"]["accuracy"]) == len(s["dae_seconds"]) for s in validated.values())
+
+
+@pytest.mark.slow
 def test_bench_onnx_quick_run_times_both_models(tmp_path):
     pytest.importorskip("onnxruntime")
     result, printed = quick_run("bench_onnx.py", tmp_path)
