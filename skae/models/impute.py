@@ -6,15 +6,27 @@ from numbers import Real
 import numpy as np
 import torch
 from sklearn.base import TransformerMixin, _fit_context
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from ..engine.data import TensorData
 from ..engine.seeds import purpose_seed
 from ..nn.autoencoders import Autoencoder
 from ..nn.corruption import MaskingNoise
-from ..nn.losses import MaskedSquaredError
+from ..nn.losses import MaskedSquaredError, TableLoss
 from .base import Phase, TorchEstimator
 from .params import CORRUPTION, MLP_CONSTRAINTS, copy_corruption
+from .table import (
+    column_kinds,
+    column_weights,
+    column_widths,
+    decode_table,
+    describe_columns,
+    encode_table,
+    is_table,
+    missing_entries,
+    table_frame,
+)
 from .validation import check_float32_range, refuse_fit_params
 
 __all__ = ["DenoisingImputer"]
@@ -39,6 +51,18 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
     error on observed entries only, so a missing entry is never a target.
     ``transform`` returns the observed values unchanged, bit for bit, and
     fills each missing one with the reconstruction, in the original units.
+
+    A DataFrame with bool, categorical (``category``) or text columns is one
+    model too: each such column is a one-hot block that the network scores
+    with a softmax and a cross-entropy (a Bernoulli for a bool), numeric
+    columns keep the squared error, and each column's loss is divided by that
+    of predicting its marginal so that no column type dominates
+    (:class:`~skae.nn.losses.TableLoss`). A missing category is the most
+    probable one given the row's other entries (drawn from that distribution
+    with ``sample_posterior``); ``transform`` returns an object array, as
+    :class:`~sklearn.impute.SimpleImputer` does, or under
+    ``set_output(transform="pandas")`` a DataFrame with each column in its
+    dtype (a ``category`` keeps its categories).
 
     Parameters
     ----------
@@ -74,11 +98,23 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
     mean_, scale_ : ndarray of shape (`n_features_in_`,)
         Mean and standard deviation of each column's observed values.
     residual_std_ : ndarray of shape (`n_features_in_`,)
-        Imputation error of each column, in standardised units, measured on
-        a tenth of the observed entries that were inputs but never targets in
-        training, hidden from the fitted model's input: held out as a missing
-        entry is. (A column with fewer than 5 of them takes the error pooled
-        over all columns.)
+        Imputation error of each numeric column, in standardised units,
+        measured on a tenth of the observed entries that were inputs but never
+        targets in training, hidden from the fitted model's input: held out as
+        a missing entry is. (A column with fewer than 5 of them takes the error
+        pooled over the numeric columns; a bool or categorical column's is NaN.)
+    column_kinds_ : list of str or None
+        For a DataFrame with bool, categorical or text columns: ``"numeric"``,
+        ``"bool"`` or ``"categorical"`` per column (an object column of bools
+        is categorical); ``None`` for numeric input.
+    categories_ : list of ndarray or None
+        Each column's categories (``None`` for a numeric column): those its
+        ``category`` dtype declares, else its observed values, sorted.
+    column_dtypes_ : list of str or None
+        Each column's pandas dtype, in which pandas output gives it back.
+    column_weights_ : ndarray of shape (`n_features_in_`,)
+        With ``column_kinds_``: each column's weight in the loss, 1 / the loss
+        of predicting its marginal (its variance or entropy, at least 0.05).
     indicator_features_ : ndarray of int or None
         With ``add_indicator``: the columns that had missing values at
         ``fit``, whose indicators are appended (as
@@ -93,8 +129,10 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
     Notes
     -----
     A row with every entry missing gets the model's reconstruction of the
-    all-mean row. Integer input is converted to float; a column of strings is
-    an error. Other skae transformers refuse NaN: impute first, e.g. in a
+    all-mean row. Integer input is converted to float; strings in a NumPy
+    array are an error (pass a DataFrame). In a DataFrame, a category not seen
+    in ``fit`` is an error that names it, and a bool, categorical or text
+    column with no observed value at ``fit`` too. Other skae transformers refuse NaN: impute first, e.g. in a
     ``Pipeline([("impute", DenoisingImputer()), ("dae", DenoisingAutoencoder())])``.
 
     Examples
@@ -108,6 +146,19 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
     >>> X_filled = imputer.transform(X_missing)
     >>> bool(np.isnan(X_filled).any()), bool(np.all(X_filled[~np.isnan(X_missing)] == X[~np.isnan(X_missing)]))
     (False, True)
+
+    A table with a category column:
+
+    >>> import pandas as pd
+    >>> size = rng.normal(size=300)
+    >>> table = pd.DataFrame({"size": size, "label": pd.Categorical(np.where(size > 0, "big", "small"))})
+    >>> table.loc[:9, "label"] = None
+    >>> imputer = DenoisingImputer(max_iter=30, random_state=0).set_output(transform="pandas")
+    >>> filled = imputer.fit(table).transform(table)
+    >>> filled["label"].dtype == table["label"].dtype, bool(filled["label"].isna().any())
+    (True, False)
+    >>> float(np.mean(filled["label"][:10] == np.where(size[:10] > 0, "big", "small"))) > 0.7
+    True
     """
 
     _parameter_constraints = {
@@ -174,36 +225,99 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
         if self.loss != "squared_error":
             raise ValueError(f"DenoisingImputer trains on standardised columns with loss='squared_error', "
                              f"got loss={self.loss!r}.")
-        X = self._validate_X(X, reset=True, min_samples=2)
-        missing = self._missing(X)
-        check_float32_range(np.where(missing, 0.0, X))
+        if is_table(X):
+            X, missing = self._validate_table(X, reset=True)
+        else:
+            self.column_kinds_ = self.categories_ = self.column_dtypes_ = None
+            X = self._validate_X(X, reset=True, min_samples=2)
+            missing = self._missing(X)
+        numbers = self._numbers(X)
+        check_float32_range(np.where(missing, 0.0, numbers))
         self.empty_ = missing.all(axis=0)
         if self.empty_.any() and not self.keep_empty_features:
             warnings.warn(f"Skipping features without any observed values: {np.flatnonzero(self.empty_).tolist()}; "
                           f"keep_empty_features=True keeps them, filled with 0.", UserWarning)
-        observed = np.where(missing, 0.0, X)
+        observed = np.where(missing, 0.0, numbers)
         counts = np.maximum((~missing).sum(axis=0), 1)
         self.mean_ = observed.sum(axis=0) / counts
-        std = np.sqrt((np.where(missing, 0.0, X - self.mean_) ** 2).sum(axis=0) / counts)
+        std = np.sqrt((np.where(missing, 0.0, numbers - self.mean_) ** 2).sum(axis=0) / counts)
         self.scale_ = np.where(std > 0, std, 1.0)
         self.indicator_features_ = np.flatnonzero(missing.any(axis=0)) if self.add_indicator else None
-        inputs = self._standardised_input(X, missing)
+        inputs = self._encoded_input(X, missing)
         # A tenth of the observed entries are inputs but never targets: residual_std_ is measured on them.
         rng = np.random.default_rng(purpose_seed(self.random_state, "imputer-held-out"))
         held_out = ~missing & (rng.uniform(size=missing.shape) < HELD_OUT_FRACTION)
         targets = ~missing & ~held_out
+        if self.column_kinds_ is not None:
+            self.column_weights_ = np.asarray(column_weights(inputs, self.column_kinds_, self._widths(), targets))
         return inputs, np.hstack([inputs, targets.astype(np.float32), held_out.astype(np.float32)])
+
+    # ------------------------------------------------------- mixed tables
+    def _validate_table(self, X, *, reset):
+        """A DataFrame with bool, categorical or text columns, and its missing entries (see skae.models.table)."""
+        if not reset and not hasattr(X, "columns"):
+            raise ValueError("DenoisingImputer was fitted on a DataFrame with bool, categorical or text columns; "
+                             "transform needs a DataFrame with the same columns.")
+        kinds = column_kinds(X)
+        if reset:
+            validate_data(self, X, reset=True, skip_check_array=True)
+            if X.shape[0] < 2:
+                raise ValueError(f"DenoisingImputer needs at least 2 rows to fit, got {X.shape[0]}.")
+            missing = missing_entries(X, kinds, self.missing_values)
+            self.categories_, self.column_dtypes_ = describe_columns(X, missing)
+            self.column_kinds_ = kinds
+            empty = [X.columns[j] for j in np.flatnonzero(missing.all(axis=0)) if kinds[j] != "numeric"]
+            if empty:
+                raise ValueError(f"The columns {empty} have no observed value, hence no category to fill them "
+                                 f"with; drop them.")
+            return X, missing
+        validate_data(self, X, reset=False, skip_check_array=True)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but DenoisingImputer is expecting "
+                             f"{self.n_features_in_} features as input.")
+        changed = [j for j, (a, b) in enumerate(zip(kinds, self.column_kinds_)) if a != b]
+        if changed:
+            raise ValueError(f"The columns {[X.columns[j] for j in changed]} changed type since fit (now "
+                             f"{[kinds[j] for j in changed]}, was {[self.column_kinds_[j] for j in changed]}).")
+        return X, missing_entries(X, kinds, self.missing_values)
+
+    def _numbers(self, X):
+        """The numeric columns of ``X`` as float64 (0 in the others); ``X`` itself for an array."""
+        if self.column_kinds_ is None:
+            return X
+        numbers = np.zeros(X.shape)
+        for j, kind in enumerate(self.column_kinds_):
+            if kind == "numeric":
+                numbers[:, j] = X.iloc[:, j].to_numpy(dtype=np.float64, na_value=np.nan)
+        return numbers
+
+    def _widths(self):
+        """Each column's width in the network's input (1 per column for an array)."""
+        if self.column_kinds_ is None:
+            return [1] * self.n_features_in_
+        return column_widths(self.column_kinds_, self.categories_)
+
+    def _encoded_input(self, X, missing):
+        """The network's input, float32: standardised numbers and one-hot blocks, missing entries at 0."""
+        if self.column_kinds_ is None:
+            return self._standardised_input(X, missing)
+        return encode_table(X, self.column_kinds_, self.categories_, missing, self.mean_, self.scale_
+                            ).astype(np.float32)
 
     def _resolve_params(self):
         self.corruption_ = copy_corruption(self.corruption)
 
     def _phases(self, X=None, y=None):
+        objective = {"criterion": MaskedSquaredError, "corruption": self.corruption_}
+        if self.__dict__.get("column_kinds_") is not None:
+            objective.update(criterion=TableLoss, criterion__widths=self._widths(),
+                             criterion__numeric=[kind == "numeric" for kind in self.column_kinds_],
+                             criterion__weights=self.column_weights_.tolist())
         return [Phase(
             name="fit", epochs=self.max_iter,
-            module=lambda trained: Autoencoder(self.n_features_in_, self.n_components, self._hidden_sizes(),
+            module=lambda trained: Autoencoder(sum(self._widths()), self.n_components, self._hidden_sizes(),
                                                self.activation, "identity", self.tied_weights),
-            objective={"criterion": MaskedSquaredError, "corruption": self.corruption_},
-            data=lambda trained: TensorData(X, y), initialise=self._initialise,
+            objective=objective, data=lambda trained: TensorData(X, y), initialise=self._initialise,
         )]
 
     # ---------------------------------------------------------- training
@@ -234,22 +348,35 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
 
         ``X`` holds the standardised inputs and ``y`` the values, the target mask and the held-out mask.
         """
-        held_out = y[:, 2 * self.n_features_in_:].cpu().numpy() > 0
+        held_out = y[:, X.shape[1] + self.n_features_in_:].cpu().numpy() > 0
         self.residual_std_ = self._held_out_error(X.cpu().numpy(), held_out)
 
     def _held_out_error(self, inputs, held_out):
-        """Each column's RMSE on ``held_out`` entries (never targets in training), hidden from the input.
+        """Each numeric column's RMSE on ``held_out`` entries (never targets in training), hidden from the input.
 
-        A column with fewer than ``MIN_HELD_OUT`` such entries takes the pooled RMSE of all columns.
+        A column with fewer than ``MIN_HELD_OUT`` such entries takes the pooled RMSE of all numeric columns;
+        a bool or categorical column's is NaN.
         """
-        errors = np.where(held_out, self._reconstruct(np.where(held_out, 0.0, inputs).astype(np.float32)) - inputs,
-                          0.0)
-        counts = held_out.sum(axis=0)
+        widths = self._widths()
+        hidden = np.repeat(held_out, widths, axis=1)  # a block is hidden whole
+        numeric = np.ones(len(widths), dtype=bool) if self.column_kinds_ is None else \
+            np.array([kind == "numeric" for kind in self.column_kinds_])
+        positions = np.cumsum([0, *widths[:-1]])[numeric]
+        output = self._reconstruct(np.where(hidden, 0.0, inputs).astype(np.float32))
+        errors = np.where(held_out[:, numeric], output[:, positions] - inputs[:, positions], 0.0)
+        counts = held_out[:, numeric].sum(axis=0)
         overall = np.sqrt((errors**2).sum() / max(counts.sum(), 1))
-        return np.where(counts >= MIN_HELD_OUT, np.sqrt((errors**2).sum(axis=0) / np.maximum(counts, 1)), overall)
+        residual = np.full(len(widths), np.nan)
+        residual[numeric] = np.where(counts >= MIN_HELD_OUT,
+                                     np.sqrt((errors**2).sum(axis=0) / np.maximum(counts, 1)), overall)
+        return residual
+
+    def _restore_fitted_state(self, state):
+        """Restore a saved imputer; one saved before mixed tables were supported took arrays only."""
+        super()._restore_fitted_state({"column_kinds_": None, "categories_": None, "column_dtypes_": None, **state})
 
     def _reconstruct(self, inputs):
-        return self._map_rows(inputs, lambda module, xb: module(xb)[0], self.n_features_in_)
+        return self._map_rows(inputs, lambda module, xb: module(xb)[0], sum(self._widths()))
 
     # --------------------------------------------------------- inference
     def transform(self, X):
@@ -266,23 +393,16 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
             and with the missing indicator appended if ``add_indicator``.
         """
         check_is_fitted(self, "net_")
+        if self.column_kinds_ is not None:
+            return self._transform_table(X)
         X = self._validate_X(X, reset=False)
         missing = self._missing(X)
         with np.errstate(over="ignore"):  # beyond float32's range: refused just below, with its rows
             inputs = self._standardised_input(X, missing)
         self._refuse_unfillable(X, missing, ~np.isfinite(inputs).all(axis=1, keepdims=True) & missing)
-        noise = None
-        if self.sample_posterior:
-            rng = np.random.default_rng(purpose_seed(self.random_state, "imputer-posterior-draws"))
-            if self.corruption_ is not None:
-                generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
-                inputs = self.corruption_(torch.from_numpy(inputs), generator).numpy()
-            noise = rng.standard_normal(X.shape) * self.residual_std_
-        filled = self._reconstruct(inputs.astype(X.dtype))
-        if noise is not None:
-            filled = filled + noise
+        output, noise, _ = self._network_fill(inputs, X.dtype)
         with np.errstate(over="ignore", invalid="ignore"):
-            filled = (filled * self.scale_ + self.mean_).astype(X.dtype)
+            filled = ((output if noise is None else output + noise) * self.scale_ + self.mean_).astype(X.dtype)
         filled[:, self.empty_] = 0.0
         self._refuse_unfillable(X, missing, missing & ~np.isfinite(filled))  # a silent NaN fill is worse
         indicator = None if self.indicator_features_ is None else missing[:, self.indicator_features_].astype(X.dtype)
@@ -290,6 +410,58 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
         if not self.keep_empty_features:
             X = X[:, ~self.empty_]
         return X if indicator is None else np.hstack([X, indicator])
+
+    def _network_fill(self, inputs, dtype):
+        """The network's output on ``inputs``, the Gaussian noise to add to it (or None) and the draws' rng.
+
+        With ``sample_posterior``: the inputs are corrupted by the model's noise first, and the noise is each
+        column's held-out error (0 for a bool or categorical column, whose fills are drawn by ``rng``).
+        """
+        if not self.sample_posterior:
+            return self._reconstruct(inputs.astype(dtype)), None, None
+        rng = np.random.default_rng(purpose_seed(self.random_state, "imputer-posterior-draws"))
+        if self.corruption_ is not None:
+            generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
+            inputs = self.corruption_(torch.from_numpy(inputs), generator).numpy()
+        output = self._reconstruct(inputs.astype(dtype))
+        noise = rng.standard_normal((len(inputs), self.n_features_in_)) * np.nan_to_num(self.residual_std_)
+        if self.column_kinds_ is None:
+            return output, noise, rng
+        numeric = np.array([kind == "numeric" for kind in self.column_kinds_])
+        positions = np.cumsum([0, *self._widths()[:-1]])[numeric]
+        output[:, positions] += noise[:, numeric]
+        return output, None, rng
+
+    def _transform_table(self, X):
+        """:meth:`transform` of a DataFrame with bool, categorical or text columns."""
+        X, missing = self._validate_table(X, reset=False)
+        numbers = self._numbers(X)
+        with np.errstate(over="ignore"):
+            inputs = encode_table(X, self.column_kinds_, self.categories_, missing, self.mean_, self.scale_)
+        self._refuse_unfillable(numbers, missing, ~np.isfinite(inputs).all(axis=1, keepdims=True) & missing)
+        output, _, rng = self._network_fill(inputs.astype(np.float32), np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):
+            fills = decode_table(output.astype(np.float64), self.column_kinds_, self.categories_, self.mean_,
+                                 self.scale_, rng)
+        bad = np.zeros_like(missing)
+        for j, kind in enumerate(self.column_kinds_):
+            if kind == "numeric" and not self.empty_[j]:
+                bad[:, j] = missing[:, j] & ~np.isfinite(fills[j].astype(np.float64))
+        self._refuse_unfillable(numbers, missing, bad)  # a silent NaN fill is worse
+        columns = []
+        for j, kind in enumerate(self.column_kinds_):
+            values = numbers[:, j].astype(object) if kind == "numeric" else X.iloc[:, j].to_numpy(dtype=object).copy()
+            values[missing[:, j]] = 0.0 if self.empty_[j] else fills[j][missing[:, j]]
+            columns.append(values)
+        keep = np.ones(len(columns), dtype=bool) if self.keep_empty_features else ~self.empty_
+        names = self.get_feature_names_out()
+        kept = [column for column, k in zip(columns, keep) if k]
+        indicator = [] if self.indicator_features_ is None else [missing[:, j] for j in self.indicator_features_]
+        if _get_output_config("transform", self)["dense"] == "pandas":
+            dtypes = [dtype for dtype, k in zip(self.column_dtypes_, keep) if k] + ["bool"] * len(indicator)
+            categories = [cats for cats, k in zip(self.categories_, keep) if k] + [None] * len(indicator)
+            return table_frame(kept + indicator, names, dtypes, categories, index=X.index)
+        return np.column_stack([*kept, *(column.astype(object) for column in indicator)])
 
     def _refuse_unfillable(self, X, missing, bad):
         """A ValueError naming the rows whose missing entries cannot be filled with finite values."""

@@ -16,7 +16,7 @@ __all__ = [
     "RECONSTRUCTION_LOSSES", "reconstruction_loss", "ReconstructionLoss", "jacobian_frobenius_sq",
     "ContractivePenalty", "SPARSITY_PENALTIES", "l1_sparsity", "kl_sparsity", "SparsityPenalty",
     "LIKELIHOODS", "OBJECTIVES", "gaussian_kl", "log_normal_standard", "log_likelihood",
-    "variational_bound", "VariationalLoss", "MaskedSquaredError",
+    "variational_bound", "VariationalLoss", "MaskedSquaredError", "TableLoss",
 ]
 
 #: Reconstruction losses by name, with the decoder output activation each implies.
@@ -280,3 +280,65 @@ class MaskedSquaredError(nn.Module):
         width = preactivation.shape[1]
         values, observed = target[:, :width], target[:, width:2 * width]
         return ((preactivation - values).square() * observed).sum() / len(target)
+
+
+class TableLoss(nn.Module):
+    """A table's reconstruction loss: squared error on numeric columns, cross-entropy on one-hot blocks.
+
+    Each column's loss is multiplied by its weight and summed over the
+    observed columns of a row, then averaged over rows. A block (a categorical
+    or bool column, one-hot) scores the softmax of its pre-activations: its
+    negative log-likelihood. With weights ``1 / (the loss of predicting the
+    column's marginal)`` (its variance, or its categories' entropy), every
+    column's loss starts near 1, so that no column type dominates.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        Each column's width in the encoding (1 for a numeric column).
+    numeric : sequence of bool
+        Which columns are numeric (the others are one-hot blocks).
+    weights : sequence of float
+        Each column's weight.
+
+    Notes
+    -----
+    ``forward(output, target)``: ``target`` holds the encoded values (width
+    ``sum(widths)``), then optionally 1 where a column of the row is a target
+    and 0 where not (width ``len(widths)``); further columns are ignored.
+    """
+
+    def __init__(self, widths, numeric, weights):
+        super().__init__()
+        if not len(widths) == len(numeric) == len(weights):
+            raise ValueError("widths, numeric and weights must have one entry per column.")
+        starts = [0]
+        for width in widths:
+            starts.append(starts[-1] + int(width))
+        self.width = starts[-1]
+        numeric_columns = [j for j, is_numeric in enumerate(numeric) if is_numeric]
+        self.blocks = [(starts[j], starts[j + 1]) for j, is_numeric in enumerate(numeric) if not is_numeric]
+        order = numeric_columns + [j for j, is_numeric in enumerate(numeric) if not is_numeric]
+        self.register_buffer("numeric_positions", torch.tensor([starts[j] for j in numeric_columns], dtype=torch.long))
+        self.register_buffer("column_order", torch.argsort(torch.tensor(order, dtype=torch.long)))
+        self.register_buffer("weights", torch.as_tensor(weights, dtype=torch.float32))
+
+    def column_losses(self, preactivation, values):
+        """Each column's weighted loss, shape (B, n_columns)."""
+        parts = []
+        if len(self.numeric_positions):
+            index = self.numeric_positions
+            parts.append((preactivation[:, index] - values[:, index]).square())
+        if self.blocks:
+            parts.append(torch.stack([-(F.log_softmax(preactivation[:, a:b], dim=1) * values[:, a:b]).sum(dim=1)
+                                      for a, b in self.blocks], dim=1))
+        losses = torch.cat(parts, dim=1).index_select(1, self.column_order)
+        return losses * self.weights.to(losses.dtype)
+
+    def forward(self, output, target):
+        preactivation = output[0] if isinstance(output, (tuple, list)) else output
+        losses = self.column_losses(preactivation, target[:, :self.width])
+        n_columns = len(self.weights)
+        if target.shape[1] >= self.width + n_columns:
+            losses = losses * target[:, self.width:self.width + n_columns]
+        return losses.sum() / len(target)
