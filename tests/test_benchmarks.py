@@ -217,6 +217,15 @@ def test_bench_stacked_defaults_quick_run_chooses_within_the_dae_budget_and_vali
 
 
 @pytest.mark.slow
+def test_bench_impute_mixed_quick_run_scores_every_imputer_on_both_tables(tmp_path):
+    result, printed = quick_run("bench_impute_mixed.py", tmp_path)
+    assert len(result["tables"]) == 2
+    for rows in result["tables"].values():
+        assert len(rows) == 5 and all(0 <= a <= 1 for r in rows.values() for a in r["accuracy"])
+    assert "| DenoisingImputer |" in printed and "| KNNImputer (one-hot) |" in printed
+
+
+@pytest.mark.slow
 def test_bench_onnx_quick_run_times_both_models(tmp_path):
     pytest.importorskip("onnxruntime")
     result, printed = quick_run("bench_onnx.py", tmp_path)

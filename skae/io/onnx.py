@@ -354,6 +354,10 @@ def _check_exportable(estimator):
         raise TypeError("skae.onnx cannot export DenoisingImputer(sample_posterior=True): its fills are random "
                         "draws. Export it with sample_posterior=False (the mean fill).")
     inner = getattr(estimator, "estimator_", None)
+    if any(model.__dict__.get("column_kinds_") is not None for model in (estimator, inner) if model is not None):
+        raise TypeError(f"skae.onnx cannot export {type(estimator).__name__} fitted on a table with bool, categorical "
+                        f"or text columns: its encoding runs in pandas. Fit it on numbers (e.g. after a "
+                        f"ColumnTransformer with OneHotEncoder) to export it.")
     if isinstance(estimator, AutoencoderOutlierDetector) and isinstance(inner, VAE):
         raise TypeError(f"skae.onnx cannot export an AutoencoderOutlierDetector around a {type(inner).__name__}: "
                         f"its score (a bound on log p(x)) draws noise.")

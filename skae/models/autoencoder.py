@@ -22,10 +22,23 @@ from sklearn.utils.validation import (
 
 from ..engine.data import TensorData
 from ..nn.autoencoders import Autoencoder, ModularAutoencoder
-from ..nn.losses import RECONSTRUCTION_LOSSES, ReconstructionLoss, reconstruction_loss
+from ..nn.losses import ReconstructionLoss, TableLoss, reconstruction_loss
 from .base import Phase, TorchEstimator
 from .custom import custom_autoencoder, initialise_custom, uses_custom_modules
-from .validation import check_X_for_loss, refuse_fit_params
+from .table import (
+    TABLE_LOSS,
+    column_weights,
+    column_widths,
+    decode_table,
+    describe_columns,
+    encode_table,
+    is_table,
+    missing_entries,
+    numeric_matrix,
+    output_activation,
+    validate_table,
+)
+from .validation import check_float32_range, check_X_for_loss, refuse_fit_params
 
 __all__ = ["BaseAutoencoder"]
 
@@ -72,18 +85,22 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
             n_components=self.n_components,
             hidden_layer_sizes=self._hidden_sizes(),
             activation=self.activation,
-            output_activation=RECONSTRUCTION_LOSSES[self.loss_],
+            output_activation=output_activation(self.loss_),
             tied_weights=self.tied_weights,
         )
 
     def _objective(self):
         """The training objective, as :class:`~skae.engine.net.SkaeNet` parameters."""
+        if self.loss_ == TABLE_LOSS:
+            return {"criterion": TableLoss, "criterion__widths": column_widths(self.column_kinds_, self.categories_),
+                    "criterion__numeric": [kind == "numeric" for kind in self.column_kinds_],
+                    "criterion__weights": self.column_weights_.tolist()}
         return {"criterion": ReconstructionLoss, "criterion__kind": self.loss_}
 
     def _phases(self, X=None, y=None):
         """One phase: ``max_iter`` epochs of :meth:`_objective` on ``X``."""
         return [Phase(
-            name="fit", epochs=self.max_iter, module=lambda trained: self._module(self.n_features_in_),
+            name="fit", epochs=self.max_iter, module=lambda trained: self._module(self._input_width()),
             objective=self._objective(), data=lambda trained: TensorData(X), initialise=self._initialise,
         )]
 
@@ -95,9 +112,55 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
 
     def _prepare_training_data(self, X, y=None):
         X = self._validate_X(X, reset=True, min_samples=2)
-        self.loss_ = self._loss_for(X)
+        if self.column_kinds_ is not None:
+            if self.loss == "cross_entropy":
+                raise ValueError("A table is fitted with squared error on its numeric columns and cross-entropy on "
+                                 "its category blocks; loss='cross_entropy' applies to arrays in [0, 1]: use "
+                                 "loss='auto' or 'squared_error'.")
+            self.loss_ = TABLE_LOSS
+        else:
+            self.loss_ = self._loss_for(X)
         self._check_training_X(X)
         return X, None
+
+    # -------------------------------------------------------------- tables
+    #: Whether ``fit`` takes a DataFrame with bool, categorical or text columns (see :mod:`skae.models.table`).
+    _accepts_tables = True
+
+    def _validate_X(self, X, *, reset, min_samples=1):
+        """``X`` as a float array; a table (fitted on one, or any at ``fit``) as its float32 encoding."""
+        if not (is_table(X) or (not reset and self.__dict__.get("column_kinds_") is not None)):
+            if reset:
+                self.column_kinds_ = None
+            return super()._validate_X(X, reset=reset, min_samples=min_samples)
+        if reset and not self._accepts_tables:
+            raise ValueError(f"{type(self).__name__} takes numbers only, and X has bool, categorical or text "
+                             f"columns. DenoisingAutoencoder, ContractiveAE and SparseAE take such tables; or "
+                             f"one-hot encode them first (OneHotEncoder in a ColumnTransformer).")
+        kinds = validate_table(self, X, reset=reset, min_samples=min_samples)
+        missing = missing_entries(X, kinds, np.nan)
+        if missing.any():
+            raise ValueError(f"X has missing entries in the columns {list(X.columns[missing.any(axis=0)])}; "
+                             f"fill them first, e.g. with DenoisingImputer in a Pipeline.")
+        if reset:
+            self.categories_, self.column_dtypes_ = describe_columns(X, missing)
+            self.column_kinds_ = kinds
+            numbers = numeric_matrix(X, kinds)
+            check_float32_range(numbers)
+            std = numbers.std(axis=0)
+            self.column_mean_ = numbers.mean(axis=0)
+            self.column_scale_ = np.where(std > 0, std, 1.0)
+        encoded = encode_table(X, kinds, self.categories_, missing, self.column_mean_, self.column_scale_)
+        if reset:
+            widths = column_widths(kinds, self.categories_)
+            self.column_weights_ = np.asarray(column_weights(encoded, kinds, widths, ~missing))
+        return encoded.astype(np.float32)
+
+    def _input_width(self):
+        """The network's input width: ``n_features_in_``, or a table's encoded width."""
+        if self.__dict__.get("column_kinds_") is None:
+            return self.n_features_in_
+        return sum(column_widths(self.column_kinds_, self.categories_))
 
     @property
     def _n_features_out(self):
@@ -198,7 +261,10 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data (float32/float64, or convertible; DataFrames keep
-            their column names in ``feature_names_in_``).
+            their column names in ``feature_names_in_``). A DataFrame with
+            bool, category or text columns is encoded as a table (one-hot
+            blocks scored by a softmax) where the model takes one
+            (``DenoisingAutoencoder``, ``ContractiveAE``, ``SparseAE``).
         y : None
             Ignored; present for API consistency.
         **fit_params : dict
@@ -300,11 +366,21 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
             )
         if getattr(self, "scale_codes", False):  # back to the encoder's activations (a new array)
             Z = Z * Z.dtype.type(self.code_scale_) + self.code_mean_.astype(Z.dtype)
-        return self._map_rows(Z, lambda m, zb: m.decoder(zb), self.n_features_in_)
+        output = self._map_rows(Z, lambda m, zb: m.decoder(zb), self._input_width())
+        if self.__dict__.get("column_kinds_") is None:
+            return output
+        columns = decode_table(output.astype(np.float64), self.column_kinds_, self.categories_, self.column_mean_,
+                               self.column_scale_)
+        return np.column_stack([np.asarray(column, dtype=object) for column in columns])
 
     def _feature_losses(self, module, xb):
-        """Each entry's reconstruction loss on batch ``xb``: (B, D), rows summing to minus the score."""
+        """Each entry's reconstruction loss on batch ``xb``: (B, D), rows summing to minus the score.
+
+        For a table, each column's (weighted) loss: (B, ``n_features_in_``), a category block's summed.
+        """
         preactivation = module.decoder.preactivation(module.encoder(xb))
+        if self.loss_ == TABLE_LOSS:
+            return self.net_.criterion_.column_losses(preactivation, xb)
         return reconstruction_loss(preactivation, xb, self.loss_, reduction="elementwise")
 
     def _score_batch(self, module, xb):

@@ -23,7 +23,7 @@ from torch import nn
 from ..nn.autoencoders import check_shapes
 from ..nn.init import seeded_reset_parameters
 from ..nn.layers import Reshape, mlp
-from ..nn.losses import RECONSTRUCTION_LOSSES
+from .table import output_activation
 
 __all__ = ["CUSTOM_CONSTRAINTS", "uses_custom_modules", "check_custom_modules", "custom_parts",
            "custom_autoencoder", "check_module_shapes", "initialise_custom", "without_forward_check"]
@@ -130,7 +130,7 @@ def custom_autoencoder(estimator, n_features, modular_class):
         decoder = nn.Sequential(mlp(sizes[::-1], estimator.activation, final_activation=False))
         if shape is not None:  # flat MLP output, viewed in the input's shape for the flattening
             decoder.append(Reshape(shape))
-    module = modular_class(encoder, decoder, output_activation=RECONSTRUCTION_LOSSES[estimator.loss_],
+    module = modular_class(encoder, decoder, output_activation=output_activation(estimator.loss_),
                            input_shape=shape, reshape_input=estimator.encoder is not None)
     return check_module_shapes(estimator, module, n_features)
 

@@ -11,6 +11,7 @@ from ..nn.corruption import GaussianNoise
 from .autoencoder import BaseAutoencoder
 from .custom import CUSTOM_CONSTRAINTS, check_custom_modules
 from .params import CODE_SCALING, CORRUPTION, DEFAULT_MASKING, MLP_CONSTRAINTS, copy_corruption
+from .table import TABLE_LOSS
 
 __all__ = ["DenoisingAutoencoder"]
 
@@ -53,7 +54,14 @@ class DenoisingAutoencoder(BaseAutoencoder):
     Attributes
     ----------
     loss_ : str
-        The reconstruction loss used, ``"cross_entropy"`` or ``"squared_error"``.
+        The reconstruction loss used, ``"cross_entropy"`` or ``"squared_error"``;
+        ``"table"`` for a DataFrame with bool, category or text columns.
+    column_kinds_, categories_, column_dtypes_ : list or None
+        For such a table (``None`` otherwise): each column's kind (``"numeric"``,
+        ``"bool"``, ``"categorical"``), categories and pandas dtype; its numeric
+        columns are standardised with ``column_mean_`` and ``column_scale_`` and
+        the loss weights each column by ``column_weights_`` (see the user guide,
+        "Tables with categories, bools and text").
     corruption_ : Corruption or None
         The validated copy of ``corruption`` used in training.
     data_mean_, data_std_ : ndarray of shape (`n_features_in_`,)
@@ -327,6 +335,9 @@ class DenoisingAutoencoder(BaseAutoencoder):
         ((3, 64), [0.0, 1.0])
         """
         check_is_fitted(self, "net_")
+        check_is_fitted(self, "net_")
+        if self.loss_ == TABLE_LOSS:
+            raise ValueError("sample draws numeric rows; this model was fitted on a table with category columns.")
         n_steps = _positive_int(n_steps, "n_steps")
         if method not in ("chain", "langevin"):
             raise ValueError(f"method must be 'chain' or 'langevin', got {method!r}.")

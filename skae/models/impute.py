@@ -17,7 +17,6 @@ from ..nn.losses import MaskedSquaredError, TableLoss
 from .base import Phase, TorchEstimator
 from .params import CORRUPTION, MLP_CONSTRAINTS, copy_corruption
 from .table import (
-    column_kinds,
     column_weights,
     column_widths,
     decode_table,
@@ -25,7 +24,9 @@ from .table import (
     encode_table,
     is_table,
     missing_entries,
+    numeric_matrix,
     table_frame,
+    validate_table,
 )
 from .validation import check_float32_range, refuse_fit_params
 
@@ -255,41 +256,16 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
     # ------------------------------------------------------- mixed tables
     def _validate_table(self, X, *, reset):
         """A DataFrame with bool, categorical or text columns, and its missing entries (see skae.models.table)."""
-        if not reset and not hasattr(X, "columns"):
-            raise ValueError("DenoisingImputer was fitted on a DataFrame with bool, categorical or text columns; "
-                             "transform needs a DataFrame with the same columns.")
-        kinds = column_kinds(X)
+        kinds = validate_table(self, X, reset=reset, min_samples=2)
+        missing = missing_entries(X, kinds, self.missing_values)
         if reset:
-            validate_data(self, X, reset=True, skip_check_array=True)
-            if X.shape[0] < 2:
-                raise ValueError(f"DenoisingImputer needs at least 2 rows to fit, got {X.shape[0]}.")
-            missing = missing_entries(X, kinds, self.missing_values)
             self.categories_, self.column_dtypes_ = describe_columns(X, missing)
             self.column_kinds_ = kinds
-            empty = [X.columns[j] for j in np.flatnonzero(missing.all(axis=0)) if kinds[j] != "numeric"]
-            if empty:
-                raise ValueError(f"The columns {empty} have no observed value, hence no category to fill them "
-                                 f"with; drop them.")
-            return X, missing
-        validate_data(self, X, reset=False, skip_check_array=True)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but DenoisingImputer is expecting "
-                             f"{self.n_features_in_} features as input.")
-        changed = [j for j, (a, b) in enumerate(zip(kinds, self.column_kinds_)) if a != b]
-        if changed:
-            raise ValueError(f"The columns {[X.columns[j] for j in changed]} changed type since fit (now "
-                             f"{[kinds[j] for j in changed]}, was {[self.column_kinds_[j] for j in changed]}).")
-        return X, missing_entries(X, kinds, self.missing_values)
+        return X, missing
 
     def _numbers(self, X):
         """The numeric columns of ``X`` as float64 (0 in the others); ``X`` itself for an array."""
-        if self.column_kinds_ is None:
-            return X
-        numbers = np.zeros(X.shape)
-        for j, kind in enumerate(self.column_kinds_):
-            if kind == "numeric":
-                numbers[:, j] = X.iloc[:, j].to_numpy(dtype=np.float64, na_value=np.nan)
-        return numbers
+        return X if self.column_kinds_ is None else numeric_matrix(X, self.column_kinds_)
 
     def _widths(self):
         """Each column's width in the network's input (1 per column for an array)."""

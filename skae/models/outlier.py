@@ -12,6 +12,7 @@ from ..engine.seeds import purpose_seed
 from ..nn.corruption import MaskingNoise
 from .dae import DenoisingAutoencoder
 from .registry import Registered
+from .table import is_table
 from .validation import check_X_for_loss, refuse_fit_params
 from .vae import VAE
 
@@ -128,7 +129,7 @@ class AutoencoderOutlierDetector(Registered, OutlierMixin, BaseEstimator):
         self : object
         """
         refuse_fit_params(self, fit_params)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        X = self._validate(X, reset=True)
         estimator = self._default_estimator(X.shape[1]) if self.estimator is None else clone(self.estimator)
         if self.random_state is not None and "random_state" in estimator.get_params():
             estimator.set_params(random_state=self.random_state)
@@ -146,9 +147,20 @@ class AutoencoderOutlierDetector(Registered, OutlierMixin, BaseEstimator):
             return self.estimator_.score_samples(X)
         folds = KFold(n_splits, shuffle=True, random_state=purpose_seed(self.random_state, "detector-folds"))
         scores = np.empty(len(X))
+        rows = X.iloc if is_table(X) else X
         for train, held_out in folds.split(X):
-            scores[held_out] = clone(estimator).fit(X[train]).score_samples(X[held_out])
+            scores[held_out] = clone(estimator).fit(rows[train]).score_samples(rows[held_out])
         return scores
+
+    def _validate(self, X, *, reset):
+        """``X`` as a float array, or a table as it is (its model encodes it; see :mod:`skae.models.table`)."""
+        if is_table(X) or (not reset and self.estimator_.__dict__.get("column_kinds_") is not None):
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            if X.shape[0] < 2 and reset:
+                raise ValueError(f"AutoencoderOutlierDetector needs at least 2 rows to fit, got {X.shape[0]}.")
+            return X
+        return validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2 if reset else 1,
+                             reset=reset)
 
     def score_samples(self, X):
         """The model's score of each row: higher is more normal.
@@ -162,8 +174,7 @@ class AutoencoderOutlierDetector(Registered, OutlierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,)
         """
         check_is_fitted(self, "estimator_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self.estimator_.score_samples(X)
+        return self.estimator_.score_samples(self._validate(X, reset=False))
 
     def feature_scores(self, X):
         """Each column's part of each row's anomaly: which features made a row anomalous.
@@ -201,13 +212,13 @@ class AutoencoderOutlierDetector(Registered, OutlierMixin, BaseEstimator):
         True
         """
         check_is_fitted(self, "estimator_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         estimator = self.estimator_
         if isinstance(estimator, VAE) or not hasattr(estimator, "_feature_losses"):
             raise TypeError(f"feature_scores needs a reconstruction score, a sum over the columns; the score of a "
                             f"{type(estimator).__name__} also holds a term that belongs to no column.")
+        X = estimator._validate_X(self._validate(X, reset=False), reset=False)  # a table: its encoding
         check_X_for_loss(X, estimator.loss_)
-        return estimator._map_rows(X, estimator._feature_losses, X.shape[1])
+        return estimator._map_rows(X, estimator._feature_losses, estimator.n_features_in_)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers.

@@ -263,6 +263,9 @@ class StackedDAE(BaseAutoencoder):
     #: A stack is built of MLP layers: no encoder= / decoder= classes.
     _modular_class = None
 
+    #: Layers above the first reconstruct codes: a table's category blocks are the first layer's only.
+    _accepts_tables = False
+
     def _resolve_params(self):
         self.corruption_ = layer_corruptions(self)
 

@@ -17,13 +17,25 @@ filled columns back in it).
 """
 
 import numpy as np
+from sklearn.utils.validation import validate_data
 
-__all__ = ["is_table", "column_kinds", "describe_columns", "column_widths", "missing_entries", "encode_table",
-           "column_weights", "decode_table", "table_frame"]
+from ..nn.losses import RECONSTRUCTION_LOSSES
+
+__all__ = ["TABLE_LOSS", "output_activation", "is_table", "column_kinds", "validate_table", "describe_columns", "column_widths", "missing_entries",
+           "numeric_matrix", "encode_table", "column_weights", "decode_table", "table_frame"]
 
 #: A column's weight in :class:`~skae.nn.losses.TableLoss` is 1 / its marginal loss, floored at this (in
 #: nats, or squared units): a nearly constant column is weighted at most 20 times a typical one.
 MIN_MARGINAL_LOSS = 0.05
+
+
+#: ``loss_`` of an autoencoder fitted on a table: :class:`~skae.nn.losses.TableLoss` on its encoding.
+TABLE_LOSS = "table"
+
+
+def output_activation(loss):
+    """The decoder's output activation for a fitted ``loss_`` (a table's decoder gives pre-activations)."""
+    return "identity" if loss == TABLE_LOSS else RECONSTRUCTION_LOSSES[loss]
 
 
 def _pandas():
@@ -53,13 +65,44 @@ def column_kinds(X):
     return [_kind(dtype) for dtype in X.dtypes]
 
 
+def validate_table(estimator, X, *, reset, min_samples=1):
+    """Check DataFrame ``X`` against the table ``estimator`` was fitted on (or record it, ``reset``); its kinds.
+
+    Records or checks ``n_features_in_`` and ``feature_names_in_`` as
+    :func:`~sklearn.utils.validation.validate_data` does; a column whose kind
+    changed since ``fit``, or an array where a table was fitted, is a ``ValueError``.
+    """
+    name = type(estimator).__name__
+    if not reset and not hasattr(X, "columns"):
+        raise ValueError(f"{name} was fitted on a DataFrame with bool, categorical or text columns; it needs a "
+                         f"DataFrame with the same columns.")
+    kinds = column_kinds(X)
+    validate_data(estimator, X, reset=reset, skip_check_array=True)
+    if reset:
+        if X.shape[0] < min_samples:
+            raise ValueError(f"{name} needs at least {min_samples} rows to fit, got {X.shape[0]}.")
+        return kinds
+    if X.shape[1] != estimator.n_features_in_:
+        raise ValueError(f"X has {X.shape[1]} features, but {name} is expecting {estimator.n_features_in_} "
+                         f"features as input.")
+    changed = [j for j, (a, b) in enumerate(zip(kinds, estimator.column_kinds_)) if a != b]
+    if changed:
+        raise ValueError(f"The columns {[X.columns[j] for j in changed]} changed type since fit (now "
+                         f"{[kinds[j] for j in changed]}, was {[estimator.column_kinds_[j] for j in changed]}).")
+    return kinds
+
+
 def describe_columns(X, missing):
     """``(categories, dtypes)`` of DataFrame ``X``'s columns (see the module docstring).
 
     ``missing``: (n, p) bool, the entries not to take categories from. A text
     column's categories are its observed values, sorted; a ``category``
     column's are those its dtype declares; a bool column's are ``[False, True]``.
+    A non-numeric column without an observed value is a ``ValueError``.
     """
+    empty = [X.columns[j] for j in np.flatnonzero(missing.all(axis=0)) if _kind(X.dtypes.iloc[j]) != "numeric"]
+    if empty:
+        raise ValueError(f"The columns {empty} have no observed value, hence no category; drop them.")
     categories, dtypes = [], []
     for j, (name, dtype) in enumerate(X.dtypes.items()):
         kind = _kind(dtype)
@@ -107,6 +150,15 @@ def missing_entries(X, kinds, missing_values):
             if not nan_marker:
                 missing[:, j] |= np.array([v == missing_values for v in values], dtype=bool)
     return missing
+
+
+def numeric_matrix(X, kinds):
+    """DataFrame ``X``'s numeric columns as float64 (NaN where missing), 0 in the others."""
+    numbers = np.zeros(X.shape)
+    for j, kind in enumerate(kinds):
+        if kind == "numeric":
+            numbers[:, j] = X.iloc[:, j].to_numpy(dtype=np.float64, na_value=np.nan)
+    return numbers
 
 
 def encode_table(X, kinds, categories, missing, mean, scale):

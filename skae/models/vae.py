@@ -173,6 +173,9 @@ class VAE(BaseAutoencoder):
         self._store_init_params(locals())
 
     # ------------------------------------------------------------- training
+    #: The likelihoods are per feature (Bernoulli, Gaussian): no category blocks.
+    _accepts_tables = False
+
     def _prepare_training_data(self, X, y=None):
         X = self._validate_X(X, reset=True, min_samples=2)
         likelihood = self.likelihood

@@ -300,6 +300,9 @@ class TableLoss(nn.Module):
         Which columns are numeric (the others are one-hot blocks).
     weights : sequence of float
         Each column's weight.
+    penalty : callable or None, default=None
+        ``penalty(output) -> scalar tensor or None``, added as in
+        :class:`ReconstructionLoss`.
 
     Notes
     -----
@@ -308,8 +311,9 @@ class TableLoss(nn.Module):
     and 0 where not (width ``len(widths)``); further columns are ignored.
     """
 
-    def __init__(self, widths, numeric, weights):
+    def __init__(self, widths, numeric, weights, penalty=None):
         super().__init__()
+        self.penalty = penalty
         if not len(widths) == len(numeric) == len(weights):
             raise ValueError("widths, numeric and weights must have one entry per column.")
         starts = [0]
@@ -341,4 +345,6 @@ class TableLoss(nn.Module):
         n_columns = len(self.weights)
         if target.shape[1] >= self.width + n_columns:
             losses = losses * target[:, self.width:self.width + n_columns]
-        return losses.sum() / len(target)
+        loss = losses.sum() / len(target)
+        penalty = None if self.penalty is None else self.penalty(output)
+        return loss if penalty is None else loss + penalty
