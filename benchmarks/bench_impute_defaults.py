@@ -45,10 +45,13 @@ WIDE = ("wide 5,000 x 100", "wide 5,000 x 200")
 
 
 def wide_table(n, d, seed, k=5):
-    """``n`` x ``d``: tanh of random mixtures of a 15-unit tanh layer over ``k`` Gaussian factors, plus noise."""
+    """(X, y): ``n`` x ``d``, tanh of random mixtures of a 15-unit tanh layer over ``k`` Gaussian factors, plus
+    noise; y, whether the first factor is positive."""
     rng = np.random.RandomState(seed)
-    hidden = np.tanh(rng.normal(size=(n, k)) @ rng.normal(size=(k, 3 * k)))
-    return np.tanh(2 * hidden @ rng.normal(size=(3 * k, d)) / np.sqrt(3 * k)) + 0.1 * rng.normal(size=(n, d))
+    factors = rng.normal(size=(n, k))
+    hidden = np.tanh(factors @ rng.normal(size=(k, 3 * k)))
+    X = np.tanh(2 * hidden @ rng.normal(size=(3 * k, d)) / np.sqrt(3 * k)) + 0.1 * rng.normal(size=(n, d))
+    return X, (factors[:, 0] > 0).astype(int)
 
 
 def suite(quick):
@@ -58,8 +61,8 @@ def suite(quick):
         "iris": load_iris().data,
         "rank 3, 500 x 20": rng.normal(size=(500, 3)) @ rng.normal(size=(3, 20)) + 0.1 * rng.normal(size=(500, 20)),
         "redundant, 500 x 20": make_classification(500, 20, n_informative=5, n_redundant=10, random_state=0)[0],
-        WIDE[0]: wide_table(n, 100, seed=100),
-        WIDE[1]: wide_table(n, 200, seed=101),
+        WIDE[0]: wide_table(n, 100, seed=100)[0],
+        WIDE[1]: wide_table(n, 200, seed=101)[0],
     }
     return {name: (X - X.mean(0)) / X.std(0) for name, X in tables.items()}
 

@@ -226,6 +226,23 @@ def test_bench_impute_mixed_quick_run_scores_every_imputer_on_both_tables(tmp_pa
 
 
 @pytest.mark.slow
+def test_bench_impute_defaults_quick_run_chooses_a_configuration(tmp_path):
+    result, printed = quick_run("bench_impute_defaults.py", tmp_path)
+    assert len(result["tables"]) == 5 and 0 <= result["chosen"] < len(result["configs"])
+    assert all(len(t["runs"]) == len(result["configs"]) for t in result["tables"].values())
+    assert "(the rule's choice" in printed
+
+
+@pytest.mark.slow
+def test_bench_impute_wide_quick_run_scores_every_imputer_on_both_masks(tmp_path):
+    result, printed = quick_run("bench_impute_wide.py", tmp_path)
+    for by_mask in result["tables"].values():
+        assert list(by_mask) == ["MCAR 30%", "MAR"]
+        assert all(len(rows) == 4 and all(len(r["rmse"]) == 1 for r in rows.values()) for rows in by_mask.values())
+    assert "| MAR | DenoisingImputer's time ÷ IterativeImputer's |" in printed
+
+
+@pytest.mark.slow
 def test_bench_onnx_quick_run_times_both_models(tmp_path):
     pytest.importorskip("onnxruntime")
     result, printed = quick_run("bench_onnx.py", tmp_path)

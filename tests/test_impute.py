@@ -144,7 +144,7 @@ def test_clone_grid_search_parameters_and_save_load(tmp_path):
     X = low_rank()
     X_missing, _ = hide(X, 0.2)
     imputer = DenoisingImputer(**FAST).set_params(corruption__rate=0.3)
-    assert clone(imputer).corruption.rate == 0.3 and DenoisingImputer().corruption.rate == 0.5
+    assert clone(imputer).corruption.rate == 0.3 and DenoisingImputer().corruption.rate == 0.25
     imputer.fit(X_missing)
     skae.save(imputer, tmp_path / "imputer.skae")
     loaded = skae.load(tmp_path / "imputer.skae")
