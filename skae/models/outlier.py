@@ -45,6 +45,9 @@ class AutoencoderOutlierDetector(Registered, OutlierMixin, BaseEstimator):
         standardised tabular data: one ReLU layer of 64 units, a code of
         ``min(32, max(2, n_features // 2))`` units, 20% masking noise, squared error,
         Adam at 1e-3, 100 epochs at most. Standardise the data first (e.g. in a ``Pipeline`` with ``StandardScaler``).
+        A DataFrame with bool, category or text columns goes to the model as it
+        is (its numbers are standardised inside, its categories are one-hot blocks;
+        see the user guide), and :meth:`feature_scores` gives one entry per column.
     contamination : "auto" or float in (0, 0.5], default="auto"
         The share of outliers expected in the training data: ``offset_`` is that
         quantile of the training scores (scikit-learn's contract: ``predict`` flags
