@@ -22,7 +22,7 @@ from sklearn.utils.validation import (
 
 from ..engine.data import TensorData
 from ..nn.autoencoders import Autoencoder, ModularAutoencoder
-from ..nn.losses import ReconstructionLoss, TableLoss, reconstruction_loss
+from ..nn.losses import ReconstructionLoss, reconstruction_loss
 from .base import Phase, TorchEstimator
 from .custom import custom_autoencoder, initialise_custom, uses_custom_modules
 from .table import (
@@ -36,6 +36,7 @@ from .table import (
     missing_entries,
     numeric_matrix,
     output_activation,
+    table_objective,
     validate_table,
 )
 from .validation import check_float32_range, check_X_for_loss, refuse_fit_params
@@ -92,9 +93,7 @@ class BaseAutoencoder(TransformerMixin, TorchEstimator):
     def _objective(self):
         """The training objective, as :class:`~skae.engine.net.SkaeNet` parameters."""
         if self.loss_ == TABLE_LOSS:
-            return {"criterion": TableLoss, "criterion__widths": column_widths(self.column_kinds_, self.categories_),
-                    "criterion__numeric": [kind == "numeric" for kind in self.column_kinds_],
-                    "criterion__weights": self.column_weights_.tolist()}
+            return table_objective(self.column_kinds_, self.categories_, self.column_weights_.tolist())
         return {"criterion": ReconstructionLoss, "criterion__kind": self.loss_}
 
     def _phases(self, X=None, y=None):

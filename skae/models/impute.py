@@ -13,7 +13,7 @@ from ..engine.data import TensorData
 from ..engine.seeds import purpose_seed
 from ..nn.autoencoders import Autoencoder
 from ..nn.corruption import MaskingNoise
-from ..nn.losses import MaskedSquaredError, TableLoss
+from ..nn.losses import MaskedSquaredError
 from .base import Phase, TorchEstimator
 from .params import CORRUPTION, MLP_CONSTRAINTS, copy_corruption
 from .table import (
@@ -26,6 +26,7 @@ from .table import (
     missing_entries,
     numeric_matrix,
     table_frame,
+    table_objective,
     validate_table,
 )
 from .validation import check_float32_range, refuse_fit_params
@@ -274,6 +275,12 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
             return [1] * self.n_features_in_
         return column_widths(self.column_kinds_, self.categories_)
 
+    def _numeric_columns(self):
+        """(which columns are numeric, their positions in the network's input)."""
+        widths = self._widths()
+        numeric = np.array([kind == "numeric" for kind in (self.column_kinds_ or ["numeric"] * len(widths))])
+        return numeric, np.cumsum([0, *widths[:-1]])[numeric]
+
     def _encoded_input(self, X, missing):
         """The network's input, float32: standardised numbers and one-hot blocks, missing entries at 0."""
         if self.column_kinds_ is None:
@@ -287,9 +294,7 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
     def _phases(self, X=None, y=None):
         objective = {"criterion": MaskedSquaredError, "corruption": self.corruption_}
         if self.__dict__.get("column_kinds_") is not None:
-            objective.update(criterion=TableLoss, criterion__widths=self._widths(),
-                             criterion__numeric=[kind == "numeric" for kind in self.column_kinds_],
-                             criterion__weights=self.column_weights_.tolist())
+            objective.update(table_objective(self.column_kinds_, self.categories_, self.column_weights_.tolist()))
         return [Phase(
             name="fit", epochs=self.max_iter,
             module=lambda trained: Autoencoder(sum(self._widths()), self.n_components, self._hidden_sizes(),
@@ -336,9 +341,7 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
         """
         widths = self._widths()
         hidden = np.repeat(held_out, widths, axis=1)  # a block is hidden whole
-        numeric = np.ones(len(widths), dtype=bool) if self.column_kinds_ is None else \
-            np.array([kind == "numeric" for kind in self.column_kinds_])
-        positions = np.cumsum([0, *widths[:-1]])[numeric]
+        numeric, positions = self._numeric_columns()
         output = self._reconstruct(np.where(hidden, 0.0, inputs).astype(np.float32))
         errors = np.where(held_out[:, numeric], output[:, positions] - inputs[:, positions], 0.0)
         counts = held_out[:, numeric].sum(axis=0)
@@ -404,8 +407,7 @@ class DenoisingImputer(TransformerMixin, TorchEstimator):
         noise = rng.standard_normal((len(inputs), self.n_features_in_)) * np.nan_to_num(self.residual_std_)
         if self.column_kinds_ is None:
             return output, noise, rng
-        numeric = np.array([kind == "numeric" for kind in self.column_kinds_])
-        positions = np.cumsum([0, *self._widths()[:-1]])[numeric]
+        numeric, positions = self._numeric_columns()
         output[:, positions] += noise[:, numeric]
         return output, None, rng
 

@@ -22,7 +22,7 @@ from sklearn.utils.validation import validate_data
 from ..nn.losses import RECONSTRUCTION_LOSSES
 
 __all__ = ["TABLE_LOSS", "output_activation", "is_table", "column_kinds", "validate_table", "describe_columns", "column_widths", "missing_entries",
-           "numeric_matrix", "encode_table", "column_weights", "decode_table", "table_frame"]
+           "numeric_matrix", "table_objective", "encode_table", "column_weights", "decode_table", "table_frame"]
 
 #: A column's weight in :class:`~skae.nn.losses.TableLoss` is 1 / its marginal loss, floored at this (in
 #: nats, or squared units): a nearly constant column is weighted at most 20 times a typical one.
@@ -159,6 +159,14 @@ def numeric_matrix(X, kinds):
         if kind == "numeric":
             numbers[:, j] = X.iloc[:, j].to_numpy(dtype=np.float64, na_value=np.nan)
     return numbers
+
+
+def table_objective(kinds, categories, weights):
+    """The net's objective for a table: :class:`~skae.nn.losses.TableLoss` over its columns' blocks."""
+    from ..nn.losses import TableLoss
+
+    return {"criterion": TableLoss, "criterion__widths": column_widths(kinds, categories),
+            "criterion__numeric": [kind == "numeric" for kind in kinds], "criterion__weights": list(weights)}
 
 
 def encode_table(X, kinds, categories, missing, mean, scale):
