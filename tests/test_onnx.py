@@ -80,11 +80,12 @@ def test_skl2onnx_own_to_onnx_converts_a_pipeline_once_skae_onnx_is_imported(dig
     np.testing.assert_allclose(codes, pipe.transform(X[:50]), rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("labels", ["int", "str"])
-def test_stacked_dae_classifier_labels_and_probabilities(digits, labels):
+@pytest.mark.parametrize("labels,weight", [("int", 0.0), ("str", 0.0), ("int", 1.0)])
+def test_stacked_dae_classifier_labels_and_probabilities(digits, labels, weight):
     X, y = digits[0].astype(np.float32)[:400], digits[1][:400]
     y = y if labels == "int" else np.array([f"digit {d}" for d in y], dtype=object)
-    clf = StackedDAEClassifier(hidden_layer_sizes=(32,), n_components=16, fine_tune_iter=3, **FAST).fit(X, y)
+    clf = StackedDAEClassifier(hidden_layer_sizes=(32,), n_components=16, fine_tune_iter=3,
+                               reconstruction_weight=weight, **FAST).fit(X, y)  # 1.0: a decoder left out
     onx = to_onnx(clf, X[:1], options={id(clf): {"zipmap": False}})
     for batch in (X[:1], X[:257]):
         predicted, proba = run(onx, batch)

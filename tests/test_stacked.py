@@ -313,3 +313,67 @@ def test_the_transformer_route_a_frozen_stack_fitted_on_every_row(small_digits, 
     self_training = Pipeline([("dae", FrozenEstimator(stack)),
                               ("clf", SelfTrainingClassifier(KNeighborsClassifier()))])
     assert self_training.fit(X, y_semi).score(X[100:], y[100:]) > 0.5
+
+
+# --- the joint semi-supervised objective (reconstruction_weight > 0) --------------------------------
+
+
+def test_semi_supervised_loss_is_labelled_cross_entropy_plus_weighted_reconstruction():
+    from skae.nn.losses import SemiSupervisedLoss
+
+    g = torch.Generator().manual_seed(0)
+    logits, pre, x = torch.randn(6, 3, generator=g), torch.randn(6, 4, generator=g), torch.rand(6, 4, generator=g)
+    target = torch.tensor([2, -1, 0, -1, -1, 1])
+    labelled = target >= 0
+    expected_ce = torch.nn.functional.cross_entropy(logits[labelled], target[labelled])
+    expected_rec = torch.nn.functional.binary_cross_entropy_with_logits(pre, x, reduction="sum") / 6
+    loss = SemiSupervisedLoss("cross_entropy", weight=0.3)((logits, pre, x), target)
+    torch.testing.assert_close(loss, expected_ce + 0.3 * expected_rec)
+    # a batch with no labelled row: the reconstruction alone, not 0/0
+    none = SemiSupervisedLoss("squared_error", weight=2.0)((logits, pre, x), torch.full((6,), -1))
+    torch.testing.assert_close(none, 2.0 * ((pre - x) ** 2).sum() / 6)
+
+
+def test_denoising_classifier_corrupts_only_the_reconstruction_branch():
+    from skae.nn.autoencoders import Autoencoder, Classifier, DenoisingClassifier, StackedAutoencoder
+
+    layer = Autoencoder(n_features=10, n_components=4, activation="sigmoid", output_activation="sigmoid")
+    classifier = Classifier(layer.encoder, 4, 3)
+    module = DenoisingClassifier(classifier, StackedAutoencoder([layer]).decoder, MaskingNoise(1.0))
+    x = torch.rand(5, 10)
+    torch.testing.assert_close(module(x), classifier(x))  # inference: the logits alone
+    logits, pre, target = module(x, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(logits, classifier(x))  # the clean rows' logits
+    assert target is x
+    # every entry masked: the decoder sees the code of a zero row
+    torch.testing.assert_close(pre, layer.decoder.preactivation(layer.encoder(torch.zeros(1, 10))).expand(5, -1))
+
+
+def test_joint_fine_tuning_trains_on_every_row_and_keeps_the_classifier_interface(small_digits, tmp_path):
+    """reconstruction_weight > 0: fine-tuning passes over every row (labelled or not), its decoder keeps
+    learning, and predict, save/load and the refusals are those of the plain classifier."""
+    import skae
+
+    X, y = small_digits  # 300 rows
+    y_semi = np.where(np.arange(len(y)) < 60, y, -1)
+    params = dict(hidden_layer_sizes=(32,), n_components=16, max_iter=3, fine_tune_iter=4, batch_size=50,
+                  lr=1e-2, random_state=0)
+    plain = StackedDAEClassifier(**params).fit(X, y_semi)
+    joint = StackedDAEClassifier(**params, reconstruction_weight=1.0).fit(X, y_semi)
+    assert plain.net_.history[-1, "train_batch_count"] == 2  # 60 labelled rows
+    assert joint.net_.history[-1, "train_batch_count"] == 6  # all 300 rows
+    assert len(joint.loss_curve_) == 4 and np.all(np.isfinite(joint.loss_curve_))
+    # the same pretraining draw without fine-tuning: the joint fit moved the decoders too
+    untuned = StackedDAEClassifier(**{**params, "fine_tune_iter": 0}, reconstruction_weight=1.0).fit(X, y_semi)
+    before, after = untuned.net_.module_.decoder.state_dict(), joint.net_.module_.decoder.state_dict()
+    assert before.keys() == after.keys()
+    assert all(not torch.equal(before[k], after[k]) for k in before)
+    assert set(joint.classes_) == set(y[:60]) and -1 not in joint.classes_
+    proba = joint.predict_proba(X)
+    assert proba.shape == (300, len(joint.classes_)) and np.allclose(proba.sum(1), 1)
+    assert not np.allclose(proba, plain.predict_proba(X))
+    skae.save(joint, tmp_path / "joint.skae")
+    loaded = skae.load(tmp_path / "joint.skae")
+    np.testing.assert_array_equal(loaded.predict_proba(X), proba)
+    with pytest.raises(ValueError, match="reconstruction_weight"):
+        StackedDAEClassifier(**params, reconstruction_weight=-1.0).fit(X, y_semi)

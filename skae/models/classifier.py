@@ -7,14 +7,18 @@ stack plus a softmax layer.
 
 import numpy as np
 import torch
+from numbers import Real
+
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ..engine.data import TensorData
-from ..nn.autoencoders import Classifier
+from ..nn.autoencoders import Classifier, DenoisingClassifier, StackedAutoencoder
 from ..nn.init import init_weights
+from ..nn.losses import SemiSupervisedLoss
 from .base import Phase, TorchEstimator
 from .params import DEFAULT_MASKING
 from .stacked import STACK_CONSTRAINTS, layer_corruptions, pretraining_phases
@@ -54,6 +58,14 @@ class StackedDAEClassifier(ClassifierMixin, TorchEstimator):
     fine_tune_iter : int, default=100
         Epochs of supervised fine-tuning; 0 trains only the softmax layer's
         initialisation (an untrained classifier), so keep it positive.
+    reconstruction_weight : float, default=0.0
+        0: fine-tune on the labelled rows alone (the SdA). Above 0: a joint
+        semi-supervised objective (Ranzato & Szummer, 2008). Fine-tuning then
+        runs over every row, labelled or not, and each batch's loss is the
+        cross-entropy of its labelled rows plus ``reconstruction_weight`` times
+        the denoising reconstruction loss of all its rows (the first layer's
+        corruption and loss, through the whole stack and its decoders). An
+        epoch is then a pass over every row, not over the labelled ones.
     lr : float, default=1e-3
         Adam learning rate, for every phase.
     early_stopping : bool, default=False
@@ -126,7 +138,8 @@ class StackedDAEClassifier(ClassifierMixin, TorchEstimator):
     (2, 10)
     """
 
-    _parameter_constraints = {**TorchEstimator._parameter_constraints, **STACK_CONSTRAINTS}
+    _parameter_constraints = {**TorchEstimator._parameter_constraints, **STACK_CONSTRAINTS,
+                              "reconstruction_weight": [Interval(Real, 0, None, closed="left")]}
 
     def __init__(
         self,
@@ -139,6 +152,7 @@ class StackedDAEClassifier(ClassifierMixin, TorchEstimator):
         loss="auto",
         max_iter=30,
         fine_tune_iter=100,
+        reconstruction_weight=0.0,
         batch_size=64,
         lr=1e-3,
         early_stopping=False,
@@ -216,12 +230,27 @@ class StackedDAEClassifier(ClassifierMixin, TorchEstimator):
         self.corruption_ = layer_corruptions(self)
 
     def _phases(self, X=None, y=None):
-        """Pretraining, then supervised fine-tuning of the stack plus a softmax layer (labelled rows first)."""
+        """Pretraining, then fine-tuning of the stack plus a softmax layer (labelled rows first).
+
+        Fine-tuning trains on the labelled rows' cross-entropy or, with a
+        ``reconstruction_weight``, on every row's joint objective (an unlabelled row's class is -1).
+        """
+        if self.reconstruction_weight > 0:
+            objective = {"criterion": SemiSupervisedLoss, "criterion__kind": self.loss_,
+                         "criterion__weight": float(self.reconstruction_weight)}
+
+            def data(trained):
+                return TensorData(X, torch.cat([y, y.new_full((len(X) - len(y),), -1)]))
+        else:
+            objective = {"criterion": torch.nn.CrossEntropyLoss}
+
+            def data(trained):
+                return TensorData(X[: len(y)], y)
+
         return [*pretraining_phases(self, X), Phase(
-            name="fine-tuning", epochs=self.fine_tune_iter, module=self._classifier_module,
-            objective={"criterion": torch.nn.CrossEntropyLoss},
-            data=lambda trained: TensorData(X[: len(y)], y),
-            initialise=lambda module, generator: init_weights(module.output, generator, activation="identity"),
+            name="fine-tuning", epochs=self.fine_tune_iter, module=self._classifier_module, objective=objective,
+            data=data, initialise=lambda module, generator: init_weights(
+                getattr(module, "classifier", module).output, generator, activation="identity"),
         )]
 
     def score(self, X, y, sample_weight=None):
@@ -247,7 +276,10 @@ class StackedDAEClassifier(ClassifierMixin, TorchEstimator):
 
     def _classifier_module(self, layers):
         encoder = torch.nn.Sequential(*(layer.encoder for layer in layers))
-        return Classifier(encoder, int(self.n_components), len(self.classes_))
+        classifier = Classifier(encoder, int(self.n_components), len(self.classes_))
+        if not self.reconstruction_weight > 0:
+            return classifier
+        return DenoisingClassifier(classifier, StackedAutoencoder(layers).decoder, self.corruption_[0])
 
     def predict_proba(self, X):
         """Class probabilities (softmax of the output layer).

@@ -18,7 +18,8 @@ from .functional import jacobian_frobenius_sq
 from .layers import FlattenTrailing, Reshape, Shift, TiedLinear, make_activation, mlp
 
 __all__ = [
-    "Decoder", "Autoencoder", "ContractiveAutoencoder", "StackedAutoencoder", "Classifier", "GaussianEncoder",
+    "Decoder", "Autoencoder", "ContractiveAutoencoder", "StackedAutoencoder", "Classifier", "DenoisingClassifier",
+    "GaussianEncoder",
     "VariationalAutoencoder", "ModularAutoencoder", "ContractiveModularAutoencoder", "PosteriorEncoder",
     "check_shapes",
 ]
@@ -180,6 +181,47 @@ class Classifier(nn.Module):
 
     def forward(self, x):  # (B, n_features) -> (B, n_classes) logits
         return self.output(self.encoder(x))
+
+
+class DenoisingClassifier(nn.Module):
+    """A classifier that, in training, also reconstructs its input from a corrupted copy.
+
+    The module of a joint semi-supervised objective (Ranzato & Szummer, 2008): the
+    classifier's encoder is shared with a decoder that keeps denoising while the
+    labels train the classifier.
+
+    Parameters
+    ----------
+    classifier : Classifier
+        Encoder and output layer; its encoder is the one the decoder inverts.
+    decoder : Decoder
+        Maps the encoder's codes back to data space.
+    corruption : callable or None
+        ``corruption(x, generator) -> x_tilde`` (e.g. :class:`~skae.nn.corruption.MaskingNoise`);
+        ``None`` reconstructs the clean rows.
+
+    Notes
+    -----
+    ``forward(x)`` returns the class logits, as :class:`Classifier` does (inference, export).
+    ``forward(x, generator=g)`` (training: the net passes its noise generator) returns
+    ``(logits, preactivation, x)``: the logits of the clean rows, the decoder's
+    pre-activation from the code of ``corruption(x, g)``, and the clean rows as the
+    reconstruction's target.
+    """
+
+    def __init__(self, classifier, decoder, corruption):
+        super().__init__()
+        self.classifier = classifier
+        self.decoder = decoder
+        self.corruption = corruption
+
+    def forward(self, x, generator=None):
+        logits = self.classifier(x)
+        if generator is None:
+            return logits
+        x_tilde = x if self.corruption is None else self.corruption(x, generator)
+        code = self.classifier.encoder(x_tilde)
+        return logits, self.decoder.preactivation(code), x
 
 
 class GaussianEncoder(nn.Module):

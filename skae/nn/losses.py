@@ -16,7 +16,7 @@ __all__ = [
     "RECONSTRUCTION_LOSSES", "reconstruction_loss", "ReconstructionLoss", "jacobian_frobenius_sq",
     "ContractivePenalty", "SPARSITY_PENALTIES", "l1_sparsity", "kl_sparsity", "SparsityPenalty",
     "LIKELIHOODS", "OBJECTIVES", "gaussian_kl", "log_normal_standard", "log_likelihood",
-    "variational_bound", "VariationalLoss", "MaskedSquaredError", "TableLoss",
+    "variational_bound", "VariationalLoss", "MaskedSquaredError", "TableLoss", "SemiSupervisedLoss",
 ]
 
 #: Reconstruction losses by name, with the decoder output activation each implies.
@@ -94,6 +94,37 @@ class ReconstructionLoss(nn.Module):
         loss = reconstruction_loss(preactivation, target, self.kind, reduction="sum") / len(target)
         penalty = None if self.penalty is None else self.penalty(output)
         return loss if penalty is None else loss + penalty
+
+
+class SemiSupervisedLoss(nn.Module):
+    """A skorch criterion: cross-entropy on the labelled rows plus ``weight`` · denoising reconstruction on all.
+
+    Parameters
+    ----------
+    kind : {"cross_entropy", "squared_error"}, default="squared_error"
+        The reconstruction loss (:func:`reconstruction_loss`).
+    weight : float, default=1.0
+        Weight of the reconstruction term.
+
+    Notes
+    -----
+    ``forward(output, target)`` takes a :class:`~skae.nn.autoencoders.DenoisingClassifier`'s
+    training output ``(logits, preactivation, x)`` and the class indices, -1 for an unlabelled
+    row. The cross-entropy is the mean over the batch's labelled rows (0 in a batch without
+    one); the reconstruction is the mean over every row of the batch.
+    """
+
+    def __init__(self, kind="squared_error", weight=1.0):
+        super().__init__()
+        self.reconstruction = ReconstructionLoss(kind)
+        self.weight = weight
+
+    def forward(self, output, target):
+        logits, preactivation, x = output
+        labelled = target >= 0
+        cross_entropy = F.cross_entropy(logits, target.clamp(min=0), reduction="none").mul(labelled).sum()
+        cross_entropy = cross_entropy / labelled.sum().clamp(min=1)
+        return cross_entropy + self.weight * self.reconstruction(preactivation, x)
 
 
 # --------------------------------------------------------------------------
