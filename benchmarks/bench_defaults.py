@@ -149,15 +149,16 @@ def validate(path, quick):
     write_json(path, result)
 
 
-def choose(result, reference="rbm_seconds"):
-    """Index of the configuration the rule picks (see the module docstring); ``reference``: the budget's unit."""
+def choose(result, reference="rbm_seconds", metric="accuracy"):
+    """Index of the configuration the rule picks (see the module docstring); ``reference``: the budget's unit;
+    ``metric``: the key of each run's score."""
     sets = list(result["sets"].values())
 
     def within(i):
         return sum(s["runs"][i]["seconds"] <= result["budget"] * s[reference] for s in sets)
 
     def accuracy(i):
-        return statistics.mean(s["runs"][i]["accuracy"] for s in sets)
+        return statistics.mean(s["runs"][i][metric] for s in sets)
 
     needed = min(3, len(sets))
     eligible = [i for i in range(len(result["configs"])) if within(i) >= needed]
@@ -169,24 +170,26 @@ def _name(config):
 
 
 def tables(result, model="DenoisingAutoencoder", reference=("rbm_seconds", "`BernoulliRBM(n_iter=10)`", "RBM"),
-           current=CURRENT):
-    """The tuning suite's table (each configuration's mean accuracy and time ratio, best first), the validation.
+           current=CURRENT, metric=("accuracy", "Held-out LogisticRegression accuracy on the codes", "acc.")):
+    """The tuning suite's table (each configuration's mean score and time ratio, best first), the validation.
 
-    ``reference``: the budget's unit, as (its key in each set, its name, its short name).
+    ``reference``: the budget's unit, as (its key in each set, its name, its short name); ``metric``: the
+    score, as (its key in each run, its description, its short name).
     """
     key, unit, short = reference
+    metric_key, metric_text, metric_short = metric
     sets = result["sets"]
     names = list(sets)
     rows = []
     for i, config in enumerate(result["configs"]):
-        accuracies = [sets[s]["runs"][i]["accuracy"] for s in names]
+        accuracies = [sets[s]["runs"][i][metric_key] for s in names]
         ratios = [sets[s]["runs"][i]["seconds"] / sets[s][key] for s in names]
         rows.append((statistics.mean(accuracies), i, accuracies, ratios))
     rows.sort(key=lambda row: -row[0])
     chosen = result.get("chosen")
-    lines = [f"Held-out LogisticRegression accuracy on the codes and fit time ÷ {unit}'s, "
+    lines = [f"{metric_text} and fit time ÷ {unit}'s, "
              f"per set; budget: {result['budget']:g}× the {short}'s time on at least 3 of the {len(names)} sets.", "",
-             f"| {model} | mean acc. | " + " | ".join(f"{s}: acc., × {short}" for s in names)
+             f"| {model} | mean {metric_short} | " + " | ".join(f"{s}: {metric_short}, × {short}" for s in names)
              + " | within budget |", "|---|---|" + "---|" * len(names) + "---|"]
     for mean, i, accuracies, ratios in rows:
         config = result["configs"][i]
@@ -197,24 +200,27 @@ def tables(result, model="DenoisingAutoencoder", reference=("rbm_seconds", "`Ber
         lines.append(f"| {label} | {mean:.3f} | {cells} | {inside} of {len(names)} |")
     blocks = {"table": "\n".join(lines)}
     if "validation" in result:
-        blocks["validation"] = validation_table(result["validation"], reference=(key, short))
+        blocks["validation"] = validation_table(result["validation"], reference=(key, short),
+                                                metric=(metric_key, metric_short))
     return blocks
 
 
-def validation_table(validation, reference=("rbm_seconds", "RBM")):
+def validation_table(validation, reference=("rbm_seconds", "RBM"), metric=("accuracy", "acc.")):
     """The choice against the defaults before, on the reported sets."""
     from _stats import paired_interval
 
     key, short = reference
-    lines = ["| data | LR acc., defaults before | LR acc., the rule's choice | choice − before (points) | "
-             f"fit ÷ {short}'s, before | fit ÷ {short}'s, choice |", "|---|---|---|---|---|---|"]
+    metric_key, metric_short = metric
+    lines = [f"| data | LR {metric_short}, defaults before | LR {metric_short}, the rule's choice | "
+             f"choice − before (points) | fit ÷ {short}'s, before | fit ÷ {short}'s, choice |",
+             "|---|---|---|---|---|---|"]
     for name, section in validation["sets"].items():
         before, after = section["rows"]["defaults before"], section["rows"]["the rule's choice"]
-        diff = paired_interval(after["accuracy"], before["accuracy"],
+        diff = paired_interval(after[metric_key], before[metric_key],
                                test_fraction=0.25 if section["folds"] else None)
         rbm = statistics.mean(section[key])
-        lines.append(f"| {name} | {100 * statistics.mean(before['accuracy']):.1f} | "
-                     f"{100 * statistics.mean(after['accuracy']):.1f} | {diff.format(100)} | "
+        lines.append(f"| {name} | {100 * statistics.mean(before[metric_key]):.1f} | "
+                     f"{100 * statistics.mean(after[metric_key]):.1f} | {diff.format(100)} | "
                      f"{statistics.mean(before['seconds']) / rbm:.1f}× | {statistics.mean(after['seconds']) / rbm:.1f}× |")
     return "\n".join(lines)
 

@@ -40,8 +40,8 @@ from ..models.autoencoder import BaseAutoencoder
 from ..models.classifier import StackedDAEClassifier
 from ..models.impute import DenoisingImputer
 from ..models.outlier import AutoencoderOutlierDetector
-from ..models.vae import VAE
 from ..models.registry import registered_estimators
+from ..models.vae import VAE
 
 __all__ = ["to_onnx", "TransformGraph", "ClassifierGraph", "ImputerGraph", "DetectorGraph", "register_converters",
            "exportable_classes"]

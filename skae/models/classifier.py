@@ -5,10 +5,10 @@ Greedy layer-wise denoising pretraining exactly as in :class:`~skae.StackedDAE`
 stack plus a softmax layer.
 """
 
-import numpy as np
-import torch
 from numbers import Real
 
+import numpy as np
+import torch
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.utils._param_validation import Interval

@@ -13,8 +13,8 @@ from ..nn.corruption import MaskingNoise
 from .dae import DenoisingAutoencoder
 from .registry import Registered
 from .table import is_table
-from .validation import check_X_for_loss, refuse_fit_params
 from .vae import VAE
+from .validation import check_X_for_loss, refuse_fit_params
 
 __all__ = ["AutoencoderOutlierDetector"]
 
