@@ -377,3 +377,29 @@ def test_joint_fine_tuning_trains_on_every_row_and_keeps_the_classifier_interfac
     np.testing.assert_array_equal(loaded.predict_proba(X), proba)
     with pytest.raises(ValueError, match="reconstruction_weight"):
         StackedDAEClassifier(**params, reconstruction_weight=-1.0).fit(X, y_semi)
+
+
+@pytest.mark.slow
+def test_joint_objective_beats_pretrain_then_fine_tune_with_five_percent_labels():
+    """benchmarks/bench_semisupervised.py, digits at 5% labels: the joint objective minus pretrain-then-fine-tune
+    was +4.9 points [+3.0, +6.8] over 5 draws, the smallest draw +3.1. Two draws here (the benchmark's first two,
+    same split and labels); their mean must stay above +1 point, 2.5 draw standard deviations below the mean."""
+    from sklearn.model_selection import train_test_split
+
+    from skae.datasets import load_digits_unit
+
+    X, y = load_digits_unit()
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=450, stratify=y, random_state=0)
+    gains = []
+    for seed in (0, 1):
+        rng = np.random.RandomState(seed)
+        chosen = [rng.choice(np.flatnonzero(y_train == c)) for c in np.unique(y_train)]
+        rest = np.setdiff1d(np.arange(len(y_train)), chosen)
+        _, more = train_test_split(rest, test_size=67 - len(chosen), stratify=y_train[rest], random_state=seed)
+        y_semi = np.full(len(y_train), -1)
+        labelled = np.concatenate([chosen, more])
+        y_semi[labelled] = y_train[labelled]
+        plain = StackedDAEClassifier(random_state=seed, device="cpu").fit(X_train, y_semi)
+        joint = StackedDAEClassifier(reconstruction_weight=1.0, random_state=seed, device="cpu").fit(X_train, y_semi)
+        gains.append(joint.score(X_test, y_test) - plain.score(X_test, y_test))
+    assert np.mean(gains) > 0.01, gains
