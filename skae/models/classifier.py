@@ -66,10 +66,11 @@ class StackedDAEClassifier(ClassifierMixin, TorchEstimator):
         the denoising reconstruction loss of all its rows (the first layer's
         corruption and loss, through the whole stack and its decoders). An
         epoch is then a pass over every row, not over the labelled ones.
-        Measured at 1.0 (``benchmarks/bench_semisupervised.py``): better than
-        0 with 5% of the rows labelled on 3 of 4 data sets, worse on all 4
-        with every row labelled, at 4-5 times the fit time; choose it by
-        cross-validation on the labelled rows.
+        At 1.0, ``benchmarks/bench_semisupervised.py`` finds it better than 0
+        on most of its data sets when few rows carry a label, and worse on
+        every one when all do, at several times the fit time (the stacked
+        page of the user guide); choose it by cross-validation on the
+        labelled rows.
     lr : float, default=1e-3
         Adam learning rate, for every phase.
     early_stopping : bool, default=False
