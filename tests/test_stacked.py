@@ -177,7 +177,10 @@ def test_classifier_rejects_continuous_targets_and_is_reproducible(small_digits)
 
 
 def test_design_card_pipeline_with_defaults_on_digits(digits):
-    """Pipeline([("dae", StackedDAE()), ("clf", SVC())]) with the defaults (about 2 s)."""
+    """Pipeline([("dae", StackedDAE()), ("clf", SVC())]) with the defaults (about 1 s).
+
+    Bounds: seeds 0 and 1 both measured 0.953 clean and 0.884-0.888 masked (the defaults before the tuning
+    suite's choice, 3x slower: 0.971 and 0.894-0.904); raw pixels 0.976 and 0.837."""
     from .conftest import masked
 
     X, y = digits
@@ -185,8 +188,8 @@ def test_design_card_pipeline_with_defaults_on_digits(digits):
     pipe = Pipeline([("dae", StackedDAE(random_state=0)), ("clf", SVC())]).fit(X[train], y[train])
     raw = SVC().fit(X[train], y[train])
     X_masked = masked(X[test], 0.25)
-    assert pipe.score(X[test], y[test]) > 0.96  # measured 0.968 (raw pixels 0.976)
-    assert pipe.score(X_masked, y[test]) > raw.score(X_masked, y[test]) + 0.03  # 0.886 vs 0.837
+    assert pipe.score(X[test], y[test]) > 0.94
+    assert pipe.score(X_masked, y[test]) > raw.score(X_masked, y[test]) + 0.03
 
 
 @pytest.mark.parametrize("lr", [1e-4, 1e-3, 1e-2])
