@@ -212,11 +212,13 @@ def test_bench_stacked_defaults_quick_run_chooses_within_the_dae_budget_and_vali
     result, printed = quick_run("bench_stacked_defaults.py", tmp_path)
     chosen = result["chosen"]
     within = [s["runs"][chosen]["seconds"] <= result["budget"] * s["dae_seconds"] for s in result["sets"].values()]
-    assert sum(within) >= 3 and "| StackedDAE | mean acc. |" in printed and "(the rule's choice)" in printed
+    assert sum(within) >= 3 and "| StackedDAE | mean score |" in printed and "(the rule's choice)" in printed
+    for run in (r for s in result["sets"].values() for r in s["runs"]):  # the score: clean and masked, averaged
+        assert run["score"] == pytest.approx((run["accuracy"] + run["masked_accuracy"]) / 2)
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_stacked_defaults.py"), "--validate", "--quick",
                     "--out", str(tmp_path / "result.json")], capture_output=True, text=True, check=True, timeout=600)
     validated = json.loads((tmp_path / "result.json").read_text())["validation"]["sets"]
-    assert all(len(s["rows"]["defaults before"]["accuracy"]) == len(s["dae_seconds"]) for s in validated.values())
+    assert all(len(s["rows"]["defaults before"]["masked_accuracy"]) == len(s["dae_seconds"]) for s in validated.values())
 
 
 @pytest.mark.slow
